@@ -1,0 +1,380 @@
+import {
+  Algorithm,
+  BalancerCapabilities,
+  HealthCheck,
+  ListenerProtocol,
+  ListenerTls,
+  Stickiness,
+} from './balancing';
+import { Connections, IConnectable } from './connections';
+import { ValidationError } from './errors';
+import { isUnresolved } from './tokens';
+import { checkInteger, checkName, checkPort, checkUnique } from './validate';
+
+/**
+ * One member of a pool: nginx `server`, HAProxy `server`, Octavia member. Written `host:port`.
+ */
+export interface BalancerNode {
+  /**
+   * Stable name, the key of the node in its pool (construct ids and HAProxy server names derive
+   * from it, so adding a node never renames another).
+   */
+  readonly name: string;
+  /** Address or DNS name (may be a Terraform reference, e.g. a worker's IP). */
+  readonly host: string;
+  /** Port on the node. */
+  readonly port: number;
+  /**
+   * Relative share of traffic.
+   * @default 1
+   */
+  readonly weight?: number;
+  /**
+   * Only used when every other node is down.
+   * @default false
+   */
+  readonly backup?: boolean;
+}
+
+/** Something whose nodes can join a pool (a worker group, a list of external hosts). */
+export interface IBalancerTarget {
+  /**
+   * The nodes this target offers on `port` (the pool's port).
+   */
+  balancerNodes(port: number): BalancerNode[];
+  /**
+   * The target's security groups, when it has any: `pool.addTarget` opens the path from the
+   * balancer to these on the pool port.
+   */
+  readonly connections?: Connections;
+}
+
+/** One server of a worker pool, as other constructs see it. */
+export interface WorkerNode {
+  /** Stable node name (`web-1`). */
+  readonly name: string;
+  /** Private IPv4 address (a Terraform reference). */
+  readonly privateAddress: string;
+  /** True on the one primary node of a group with roles. */
+  readonly primary: boolean;
+}
+
+/** A group of identical app servers that can sit behind a balancer. */
+export interface IWorkerPool extends IBalancerTarget, IConnectable {
+  /** The nodes, in name order. */
+  readonly nodes: readonly WorkerNode[];
+  /** The workers' security groups. */
+  readonly connections: Connections;
+}
+
+/** Options of `balancer.addPool(id, options)`. */
+export interface PoolOptions {
+  /** The port the nodes serve on (and the port `addTarget` opens on the targets). */
+  readonly port: number;
+  /**
+   * Protocol spoken to the nodes.
+   * @default 'http'
+   */
+  readonly protocol?: 'http' | 'https' | 'tcp' | 'udp';
+  /**
+   * How a node is picked.
+   * @default Algorithm.roundRobin()
+   */
+  readonly algorithm?: Algorithm;
+  /**
+   * Keep a client on one node.
+   * @default - none
+   */
+  readonly stickiness?: Stickiness;
+  /**
+   * How nodes are judged healthy.
+   * @default - passive checks where the backend has them (nginx/HAProxy `max_fails=3 fail_timeout=30s`)
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
+   * Idle keep-alive connections kept open to the nodes per worker process (HTTP pools).
+   * @default 32
+   */
+  readonly keepaliveConnections?: number;
+}
+
+/** A layer-7 rule that sends some requests of a listener to another pool. */
+export interface RoutingRule {
+  /** Where matching requests go. */
+  readonly pool: IBalancerPool;
+  /**
+   * Match requests whose path starts with this prefix (`/api/`).
+   * @default - any path
+   */
+  readonly pathPrefix?: string;
+  /**
+   * Match requests carrying this header (with this exact value when given).
+   * @default - any headers
+   */
+  readonly header?: { readonly name: string; readonly value?: string };
+  /**
+   * Match requests for this host name.
+   * @default - any host
+   */
+  readonly hostName?: string;
+  /**
+   * Match websocket upgrade requests (`Upgrade: websocket`).
+   * @default false
+   */
+  readonly websocket?: boolean;
+}
+
+/** Options of `balancer.addListener(id, options)`. */
+export interface ListenerOptions {
+  /** The port clients connect to. */
+  readonly port: number;
+  /**
+   * Protocol clients speak.
+   * @default 'http' ('https' when `tls` is given)
+   */
+  readonly protocol?: ListenerProtocol;
+  /** Where requests go when no rule matches. */
+  readonly defaultPool: IBalancerPool;
+  /**
+   * Layer-7 rules, checked in order.
+   * @default - none
+   */
+  readonly rules?: RoutingRule[];
+  /**
+   * TLS termination or passthrough.
+   * @default - plain text
+   */
+  readonly tls?: ListenerTls;
+  /**
+   * Who may connect. There is no default "anyone": name `['0.0.0.0/0']` to face the internet.
+   * @default - only the networks the balancer is on (no public rule)
+   */
+  readonly allowedCidrs?: string[];
+  /**
+   * Requests per second per client address before `429`/`503` (`limit_req`, stick-table).
+   * @default - no rate limit
+   */
+  readonly rateLimitPerSecond?: number;
+}
+
+/** A listener, as the balancer recorded it. */
+export interface IBalancerListener {
+  /** Its id (unique per balancer). */
+  readonly name: string;
+  /** Its options, validated. */
+  readonly options: ListenerOptions;
+  /** The effective protocol. */
+  readonly protocol: ListenerProtocol;
+}
+
+/** A pool (nginx `upstream`, HAProxy `backend`, Octavia pool). */
+export interface IBalancerPool {
+  /** Its id (unique per balancer). */
+  readonly name: string;
+  /** The port the nodes serve on. */
+  readonly port: number;
+  /** The pool options, validated. */
+  readonly options: PoolOptions;
+  /** The effective algorithm. */
+  readonly algorithm: Algorithm;
+  /** The nodes in the order they were added. */
+  readonly nodes: readonly BalancerNode[];
+  /** Registers a target's nodes and opens the path balancer → target on the pool port. */
+  addTarget(target: IBalancerTarget): void;
+  /** Adds nodes (`'host:port'` or {@link BalancerNode}); adding one already there is a no-op. */
+  addNodes(nodes: Array<string | BalancerNode>): void;
+  /** Removes nodes by `host:port` or name; removing one not there is a no-op. */
+  removeNodes(nodes: Array<string | BalancerNode>): void;
+}
+
+/**
+ * A load balancer: pools of nodes and listeners that route to them. Implemented by
+ * `NginxBalancer`, `HaproxyBalancer`, `OctaviaBalancer`, the Docker balancer and
+ * `NoopBalancer`. Also the seed deployment tool's interface: `getNodes(pool)`,
+ * `addNodes(pool, nodes)`, `removeNodes(pool, nodes)` with nodes written `host:port`.
+ */
+export interface IBalancer {
+  /** What this backend supports. */
+  readonly capabilities: BalancerCapabilities;
+  /** The pools, in the order they were added. */
+  readonly pools: readonly IBalancerPool[];
+  /** The listeners, in the order they were added. */
+  readonly listeners: readonly IBalancerListener[];
+  /** Adds a pool and returns it. */
+  addPool(id: string, options: PoolOptions): IBalancerPool;
+  /** Adds a listener and returns it. */
+  addListener(id: string, options: ListenerOptions): IBalancerListener;
+  /** `host:port` of every node of pool `pool`. */
+  getNodes(pool: string): string[];
+  /** Adds nodes to pool `pool` (idempotent). */
+  addNodes(pool: string, nodes: string[]): void;
+  /** Removes nodes from pool `pool` (idempotent). */
+  removeNodes(pool: string, nodes: string[]): void;
+}
+
+/** Parses `host:port` / `[v6]:port` into a node named after it. */
+export function parseNode(path: string, text: string): BalancerNode {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):([0-9]{1,5})$/.exec(text);
+  if (!m) {
+    throw new ValidationError({
+      path,
+      what: 'node',
+      value: text,
+      allowed: '"host:port" or "[ipv6]:port", e.g. "10.0.0.5:8080"',
+      fix: 'write the address and the port separated by ":"',
+    });
+  }
+  const port = Number(m[2]);
+  checkPort(path, `port of node ${JSON.stringify(text)}`, port);
+  return { name: nodeNameOf(m[1], port), host: m[1], port };
+}
+
+function nodeNameOf(host: string, port: number): string {
+  return `${host.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '')}-${port}`;
+}
+
+/** `host:port` of a node. */
+export function nodeAddress(node: BalancerNode): string {
+  return `${node.host}:${node.port}`;
+}
+
+/** What a pool asks of the balancer that owns it when a target is added. */
+export interface PoolOwner {
+  /** Checks a pool's options against the backend (throws ValidationError). */
+  validatePool(path: string, options: PoolOptions): void;
+  /** Opens the network path from the balancer to a target on `port` (security groups). */
+  allowToTarget(target: IBalancerTarget, port: number, poolName: string): void;
+  /** Where errors point: the balancer's construct path. */
+  readonly path: string;
+}
+
+/**
+ * The node bookkeeping every backend shares: validated options, nodes keyed by stable names,
+ * idempotent add/remove. Backends render from it late, so nodes added after construction count.
+ */
+export class BalancerPool implements IBalancerPool {
+  /** The effective algorithm. */
+  public readonly algorithm: Algorithm;
+  private readonly byAddress = new Map<string, BalancerNode>();
+
+  constructor(
+    private readonly owner: PoolOwner,
+    /** The pool id. */
+    public readonly name: string,
+    /** The options. */
+    public readonly options: PoolOptions,
+  ) {
+    const path = `${owner.path} pool '${name}'`;
+    checkName(owner.path, 'pool id', name);
+    checkPort(path, 'port', options.port);
+    if (options.keepaliveConnections !== undefined) {
+      checkInteger(
+        path,
+        'keepaliveConnections',
+        options.keepaliveConnections,
+        0,
+        10000,
+        'give a number of idle connections, e.g. 32, or 0 to disable',
+      );
+    }
+    this.algorithm = options.algorithm ?? Algorithm.roundRobin();
+    owner.validatePool(path, options);
+  }
+
+  /** The port the nodes serve on. */
+  public get port(): number {
+    return this.options.port;
+  }
+
+  /** The nodes in the order they were added. */
+  public get nodes(): readonly BalancerNode[] {
+    return [...this.byAddress.values()];
+  }
+
+  /** Registers a target's nodes and opens balancer → target on the pool port. */
+  public addTarget(target: IBalancerTarget): void {
+    this.addNodes(target.balancerNodes(this.port));
+    this.owner.allowToTarget(target, this.port, this.name);
+  }
+
+  /** Adds nodes; one already present (same `host:port`) is left as it is. */
+  public addNodes(nodes: Array<string | BalancerNode>): void {
+    const path = `${this.owner.path} pool '${this.name}'`;
+    for (const given of nodes) {
+      const node = typeof given === 'string' ? parseNode(path, given) : this.checkNode(path, given);
+      const address = nodeAddress(node);
+      if (this.byAddress.has(address)) continue;
+      checkUnique(
+        path,
+        'node name',
+        node.name,
+        [...this.byAddress.values()].map((n) => n.name),
+      );
+      this.byAddress.set(address, node);
+    }
+  }
+
+  /** Removes nodes by `host:port` or by name; unknown ones are ignored. */
+  public removeNodes(nodes: Array<string | BalancerNode>): void {
+    for (const given of nodes) {
+      const key = typeof given === 'string' ? given : nodeAddress(given);
+      if (this.byAddress.delete(key)) continue;
+      for (const [address, node] of this.byAddress) {
+        if (node.name === key) this.byAddress.delete(address);
+      }
+    }
+  }
+
+  private checkNode(path: string, node: BalancerNode): BalancerNode {
+    checkPort(path, `port of node '${node.name}'`, node.port);
+    if (!isUnresolved(node.name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(node.name)) {
+      throw new ValidationError({
+        path,
+        what: 'node name',
+        value: node.name,
+        allowed: 'letters, digits, ".", "_" and "-", at most 63 characters',
+        fix: 'name nodes like "web-1"',
+      });
+    }
+    if (node.weight !== undefined)
+      checkInteger(
+        path,
+        `weight of node '${node.name}'`,
+        node.weight,
+        1,
+        256,
+        'give a relative weight from 1 to 256',
+      );
+    return node;
+  }
+}
+
+/** The listener record every backend shares. */
+export class BalancerListener implements IBalancerListener {
+  /** The effective protocol. */
+  public readonly protocol: ListenerProtocol;
+
+  constructor(
+    owner: { readonly path: string },
+    /** The listener id. */
+    public readonly name: string,
+    /** The options. */
+    public readonly options: ListenerOptions,
+  ) {
+    checkName(owner.path, 'listener id', name);
+    const path = `${owner.path} listener '${name}'`;
+    checkPort(path, 'port', options.port);
+    this.protocol =
+      options.protocol ?? (options.tls && options.tls.mode !== 'passthrough' ? 'https' : 'http');
+    if (options.rateLimitPerSecond !== undefined) {
+      checkInteger(
+        path,
+        'rateLimitPerSecond',
+        options.rateLimitPerSecond,
+        1,
+        1000000,
+        'give requests per second per client, e.g. 20',
+      );
+    }
+  }
+}

@@ -1,0 +1,546 @@
+import { ValidationError } from './errors';
+import { checkInteger, checkSeconds } from './validate';
+import { isUnresolved } from './tokens';
+
+/**
+ * The balancing vocabulary shared by every backend (DESIGN decision 3): one way to say
+ * "how to pick a node", "how to keep a client on a node", "how to tell a node is healthy" and
+ * "how to terminate TLS", which nginx, HAProxy, Octavia and the Docker twin each translate.
+ */
+
+/** How a pool picks a node. */
+export type AlgorithmKind =
+  /** Each node in turn (nginx default, HAProxy `roundrobin`, Octavia `ROUND_ROBIN`). */
+  | 'round-robin'
+  /** The node with the fewest active connections (`least_conn`, `leastconn`, `LEAST_CONNECTIONS`). */
+  | 'least-connections'
+  /** Hash of the client address (`ip_hash`, `balance source`, `SOURCE_IP`). */
+  | 'source-ip'
+  /** Hash of client address and port (Octavia `SOURCE_IP_PORT`, the only OVN algorithm). */
+  | 'source-ip-port'
+  /** Hash of a request header (`hash $http_<name>`, `balance hdr(<name>)`). */
+  | 'hash-header'
+  /** Hash of a cookie value (`hash $cookie_<name>`, `balance hdr(Cookie)`-style by `cookie`). */
+  | 'hash-cookie'
+  /** Hash of the request URI (`hash $request_uri`, `balance uri`). */
+  | 'hash-uri'
+  /** Power of two random choices, least connections (`random two least_conn`, `balance random(2)`). */
+  | 'random-two';
+
+/** How a pool picks a node; build one with the static methods. */
+export class Algorithm {
+  /** Each node in turn, weighted. */
+  public static roundRobin(): Algorithm {
+    return new Algorithm('round-robin');
+  }
+  /** The node with the fewest active connections. */
+  public static leastConnections(): Algorithm {
+    return new Algorithm('least-connections');
+  }
+  /** The same client address always reaches the same node. */
+  public static sourceIp(): Algorithm {
+    return new Algorithm('source-ip');
+  }
+  /** Hash of client address and port (Octavia/OVN). */
+  public static sourceIpPort(): Algorithm {
+    return new Algorithm('source-ip-port');
+  }
+  /**
+   * The same value of request header `name` always reaches the same node (the climate-data
+   * platform's `hash $http_machineid`). Consistent hashing (ketama) is on by default, so adding
+   * a node moves only about 1/N of the keys.
+   */
+  public static hashHeader(name: string, options: { readonly consistent?: boolean } = {}): Algorithm {
+    checkHeaderName('Algorithm.hashHeader', 'header name', name);
+    return new Algorithm('hash-header', name, options.consistent ?? true);
+  }
+  /** The same value of cookie `name` always reaches the same node. */
+  public static hashCookie(name: string, options: { readonly consistent?: boolean } = {}): Algorithm {
+    checkHeaderName('Algorithm.hashCookie', 'cookie name', name);
+    return new Algorithm('hash-cookie', name, options.consistent ?? true);
+  }
+  /** The same request URI always reaches the same node (caches). */
+  public static hashUri(options: { readonly consistent?: boolean } = {}): Algorithm {
+    return new Algorithm('hash-uri', undefined, options.consistent ?? true);
+  }
+  /** Two random nodes, the less loaded one wins. */
+  public static randomTwo(): Algorithm {
+    return new Algorithm('random-two');
+  }
+
+  private constructor(
+    /** Which algorithm. */
+    public readonly kind: AlgorithmKind,
+    /** The header or cookie name of a hash algorithm. */
+    public readonly key?: string,
+    /** Consistent (ketama) hashing for hash algorithms. */
+    public readonly consistent?: boolean,
+  ) {}
+
+  /** True for the algorithms that hash something of the request. */
+  public get isHash(): boolean {
+    return (
+      this.kind === 'hash-header' ||
+      this.kind === 'hash-cookie' ||
+      this.kind === 'hash-uri' ||
+      this.kind === 'source-ip' ||
+      this.kind === 'source-ip-port'
+    );
+  }
+
+  /** `hash-header(machineid)`, `round-robin`, … */
+  public toString(): string {
+    return this.key ? `${this.kind}(${this.key})` : this.kind;
+  }
+}
+
+/** How a client is kept on one node across requests. */
+export type StickinessKind =
+  /** The balancer inserts its own cookie naming the node (HAProxy `cookie … insert`, Octavia `HTTP_COOKIE`). */
+  | 'insert-cookie'
+  /** The application's own session cookie is learned (HAProxy `cookie <name> prefix`, Octavia `APP_COOKIE`). */
+  | 'app-cookie'
+  /** By client address (nginx `ip_hash`, HAProxy stick-table on `src`, Octavia `SOURCE_IP`). */
+  | 'source-ip';
+
+/** Session persistence; build one with the static methods. */
+export class Stickiness {
+  /** The balancer inserts a cookie (default name `SERVERID`). */
+  public static insertCookie(
+    name = 'SERVERID',
+    options: { readonly maxAgeSeconds?: number } = {},
+  ): Stickiness {
+    checkHeaderName('Stickiness.insertCookie', 'cookie name', name);
+    if (options.maxAgeSeconds !== undefined)
+      checkSeconds('Stickiness.insertCookie', 'maxAgeSeconds', options.maxAgeSeconds, 31536000);
+    return new Stickiness('insert-cookie', name, options.maxAgeSeconds);
+  }
+  /** Follow the application's own session cookie, e.g. `JSESSIONID`. */
+  public static appCookie(name: string): Stickiness {
+    checkHeaderName('Stickiness.appCookie', 'cookie name', name);
+    return new Stickiness('app-cookie', name);
+  }
+  /** By client address. */
+  public static sourceIp(): Stickiness {
+    return new Stickiness('source-ip');
+  }
+
+  private constructor(
+    /** Which kind. */
+    public readonly kind: StickinessKind,
+    /** The cookie name, for cookie kinds. */
+    public readonly cookieName?: string,
+    /** Cookie lifetime; session cookie when unset. */
+    public readonly maxAgeSeconds?: number,
+  ) {}
+
+  /** `insert-cookie(SERVERID)`, `source-ip`. */
+  public toString(): string {
+    return this.cookieName ? `${this.kind}(${this.cookieName})` : this.kind;
+  }
+}
+
+/** Active checks: the balancer probes each node on a schedule. */
+export interface ActiveHealthCheck {
+  /**
+   * How to probe.
+   * @default 'http'
+   */
+  readonly protocol?: 'http' | 'https' | 'tcp';
+  /**
+   * Request path of an HTTP(S) probe.
+   * @default '/'
+   */
+  readonly path?: string;
+  /**
+   * Request method of an HTTP(S) probe.
+   * @default 'GET'
+   */
+  readonly method?: 'GET' | 'HEAD' | 'OPTIONS';
+  /**
+   * Status codes that mean healthy: `'200'`, `'200-399'`, `'200,204'`.
+   * @default '200-399'
+   */
+  readonly expectedCodes?: string;
+  /**
+   * Seconds between probes.
+   * @default 5
+   */
+  readonly intervalSeconds?: number;
+  /**
+   * Seconds a probe may take.
+   * @default 3
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Consecutive successes that bring a node back (`rise`).
+   * @default 2
+   */
+  readonly healthyThreshold?: number;
+  /**
+   * Consecutive failures that take a node out (`fall`).
+   * @default 3
+   */
+  readonly unhealthyThreshold?: number;
+}
+
+/** Passive checks: real traffic that fails takes a node out for a while. */
+export interface PassiveHealthCheck {
+  /**
+   * Failed attempts within `failTimeoutSeconds` that mark a node down (`max_fails`).
+   * @default 3
+   */
+  readonly maxFails?: number;
+  /**
+   * The window for counting failures, and how long the node then stays out (`fail_timeout`).
+   * @default 30
+   */
+  readonly failTimeoutSeconds?: number;
+}
+
+/** How a pool decides a node is healthy. Give `active`, `passive`, or both. */
+export interface HealthCheck {
+  /**
+   * Probe each node on a schedule (HAProxy `check`, Octavia health monitor). Open-source nginx
+   * has no active checks.
+   * @default - no active checks
+   */
+  readonly active?: ActiveHealthCheck;
+  /**
+   * Take a node out after failed real requests (nginx `max_fails`/`fail_timeout`, HAProxy
+   * `observe layer7`).
+   * @default - nginx and HAProxy use `maxFails: 3, failTimeoutSeconds: 30`; Octavia has none
+   */
+  readonly passive?: PassiveHealthCheck;
+}
+
+/** Where the certificate and key of a TLS listener come from. */
+export type TlsCertificate =
+  /** Files already on the balancer host (e.g. from certbot). */
+  | { readonly kind: 'files'; readonly certificatePath: string; readonly keyPath: string }
+  /** A Barbican secret container (Octavia `TERMINATED_HTTPS`). */
+  | { readonly kind: 'barbican'; readonly containerRef: string };
+
+/** TLS protocol versions a listener may accept. */
+export type TlsVersion = 'TLSv1.2' | 'TLSv1.3';
+
+/** TLS on a listener. */
+export interface ListenerTls {
+  /**
+   * `terminate`: the balancer decrypts (and proxies HTTP); `passthrough`: TCP straight to the nodes.
+   * @default 'terminate'
+   */
+  readonly mode?: 'terminate' | 'passthrough';
+  /**
+   * The certificate of a terminating listener.
+   * @default - required when mode is 'terminate'
+   */
+  readonly certificate?: TlsCertificate;
+  /**
+   * Accepted protocol versions.
+   * @default ['TLSv1.2', 'TLSv1.3']
+   */
+  readonly versions?: TlsVersion[];
+  /**
+   * Also listen on plain HTTP `redirectFromPort` and redirect to HTTPS.
+   * @default - no redirect listener
+   */
+  readonly redirectFromPort?: number;
+  /**
+   * Send `Strict-Transport-Security` with this max-age.
+   * @default - no HSTS header
+   */
+  readonly hstsMaxAgeSeconds?: number;
+}
+
+/** Protocol of a listener. */
+export type ListenerProtocol = 'http' | 'https' | 'tcp' | 'udp';
+
+/** What a backend can do; checked at synth (DESIGN decision 4). */
+export interface BalancerCapabilities {
+  /** Backend name used in messages: `nginx`, `HAProxy`, `Octavia (ovn driver)`. */
+  readonly backend: string;
+  /** Algorithms it implements. */
+  readonly algorithms: readonly AlgorithmKind[];
+  /** Stickiness kinds it implements. */
+  readonly stickiness: readonly StickinessKind[];
+  /** Active health checks. */
+  readonly activeHealthChecks: boolean;
+  /** Passive health checks. */
+  readonly passiveHealthChecks: boolean;
+  /** Listener protocols. */
+  readonly listenerProtocols: readonly ListenerProtocol[];
+  /** TLS termination at the balancer. */
+  readonly tlsTermination: boolean;
+  /** Certificate sources for termination. */
+  readonly certificateKinds: readonly TlsCertificate['kind'][];
+  /** TLS passthrough (TCP). */
+  readonly tlsPassthrough: boolean;
+  /** Layer-7 routing rules (path, header, host, websocket). */
+  readonly routingRules: boolean;
+  /** Backup nodes (used only when all others are down). */
+  readonly backupNodes: boolean;
+  /** Per-node weights. */
+  readonly weights: boolean;
+  /** Which backend to suggest when something is missing: `capability → advice`. */
+  readonly advice: Readonly<Record<string, string>>;
+}
+
+/** Everything, for the NoopBalancer and the tests of users who do not care about a backend. */
+export const UNRESTRICTED_CAPABILITIES: BalancerCapabilities = {
+  backend: 'noop',
+  algorithms: [
+    'round-robin',
+    'least-connections',
+    'source-ip',
+    'source-ip-port',
+    'hash-header',
+    'hash-cookie',
+    'hash-uri',
+    'random-two',
+  ],
+  stickiness: ['insert-cookie', 'app-cookie', 'source-ip'],
+  activeHealthChecks: true,
+  passiveHealthChecks: true,
+  listenerProtocols: ['http', 'https', 'tcp', 'udp'],
+  tlsTermination: true,
+  certificateKinds: ['files', 'barbican'],
+  tlsPassthrough: true,
+  routingRules: true,
+  backupNodes: true,
+  weights: true,
+  advice: {},
+};
+
+/** Open-source nginx (no cookie insertion, no active checks). */
+export const NGINX_CAPABILITIES: BalancerCapabilities = {
+  backend: 'nginx',
+  algorithms: [
+    'round-robin',
+    'least-connections',
+    'source-ip',
+    'hash-header',
+    'hash-cookie',
+    'hash-uri',
+    'random-two',
+  ],
+  stickiness: ['source-ip'],
+  activeHealthChecks: false,
+  passiveHealthChecks: true,
+  listenerProtocols: ['http', 'https', 'tcp', 'udp'],
+  tlsTermination: true,
+  certificateKinds: ['files'],
+  tlsPassthrough: true,
+  routingRules: true,
+  backupNodes: true,
+  weights: true,
+  advice: {
+    'insert-cookie':
+      'open-source nginx has no cookie-insert stickiness (that is nginx Plus `sticky cookie`); use HaproxyBalancer or OctaviaBalancer (HTTP_COOKIE), or Algorithm.hashCookie on an application cookie',
+    'app-cookie':
+      'open-source nginx cannot learn an application cookie; use Algorithm.hashCookie(name) on nginx, or HaproxyBalancer',
+    activeHealthChecks:
+      'open-source nginx has no active health checks (that is nginx Plus `health_check`); use HaproxyBalancer or OctaviaBalancer, or rely on passive checks (healthCheck.passive)',
+    'source-ip-port': 'nginx cannot hash the client port; use Algorithm.sourceIp()',
+    barbican: 'nginx reads certificates from files on the host; use certificate kind "files"',
+  },
+};
+
+/** HAProxy 2.x. */
+export const HAPROXY_CAPABILITIES: BalancerCapabilities = {
+  backend: 'HAProxy',
+  algorithms: [
+    'round-robin',
+    'least-connections',
+    'source-ip',
+    'hash-header',
+    'hash-cookie',
+    'hash-uri',
+    'random-two',
+  ],
+  stickiness: ['insert-cookie', 'app-cookie', 'source-ip'],
+  activeHealthChecks: true,
+  passiveHealthChecks: true,
+  listenerProtocols: ['http', 'https', 'tcp'],
+  tlsTermination: true,
+  certificateKinds: ['files'],
+  tlsPassthrough: true,
+  routingRules: true,
+  backupNodes: true,
+  weights: true,
+  advice: {
+    udp: 'HAProxy does not balance UDP; use NginxBalancer (stream) or OctaviaBalancer',
+    'source-ip-port': 'HAProxy cannot hash the client port; use Algorithm.sourceIp()',
+    barbican: 'HAProxy reads certificates from files on the host; use certificate kind "files"',
+  },
+};
+
+/** Checks `value` against a backend's list; throws the backend's advice when it is missing. */
+export function requireCapability(
+  caps: BalancerCapabilities,
+  path: string,
+  what: string,
+  value: string,
+  supported: boolean,
+  allowed: readonly string[] | string,
+  adviceKey: string = value,
+): void {
+  if (supported) return;
+  throw new ValidationError({
+    path,
+    what: `${what} (${caps.backend})`,
+    value,
+    allowed: typeof allowed === 'string' ? allowed : allowed.length ? allowed.join(', ') : 'none',
+    fix:
+      caps.advice[adviceKey] ??
+      `${caps.backend} does not support ${value}; choose one of the allowed values or another balancer backend`,
+  });
+}
+
+/** What a pool asks of its backend (the subset of pool options that capabilities govern). */
+export interface PoolRequirements {
+  /** The algorithm. */
+  readonly algorithm: Algorithm;
+  /** Stickiness, if any. */
+  readonly stickiness?: Stickiness;
+  /** Health checks, if any. */
+  readonly healthCheck?: HealthCheck;
+}
+
+/**
+ * Checks a pool's algorithm, stickiness and health checks against a backend, and the
+ * combinations no backend can honour (stickiness by cookie on a pool that already hashes).
+ */
+export function checkPoolRequirements(caps: BalancerCapabilities, path: string, req: PoolRequirements): void {
+  const algo = req.algorithm;
+  requireCapability(caps, path, 'algorithm', algo.kind, caps.algorithms.includes(algo.kind), caps.algorithms);
+  const sticky = req.stickiness;
+  if (sticky) {
+    requireCapability(
+      caps,
+      path,
+      'stickiness',
+      sticky.kind,
+      caps.stickiness.includes(sticky.kind),
+      caps.stickiness,
+    );
+    if (algo.isHash && !(sticky.kind === 'source-ip' && algo.kind === 'source-ip')) {
+      throw new ValidationError({
+        path,
+        what: 'stickiness with a hashing algorithm',
+        value: `${sticky} with ${algo}`,
+        allowed:
+          'stickiness with round-robin, least-connections or random-two; a hash algorithm is already sticky',
+        fix: 'drop `stickiness` (the hash keeps clients on one node) or use Algorithm.roundRobin()/leastConnections()',
+      });
+    }
+  }
+  const active = req.healthCheck?.active;
+  if (active) {
+    requireCapability(
+      caps,
+      path,
+      'active health check',
+      'active',
+      caps.activeHealthChecks,
+      'passive health checks only',
+      'activeHealthChecks',
+    );
+    checkActiveHealthCheck(path, active);
+  }
+  const passive = req.healthCheck?.passive;
+  if (passive) {
+    requireCapability(
+      caps,
+      path,
+      'passive health check',
+      'passive',
+      caps.passiveHealthChecks,
+      'active health checks only',
+      'passiveHealthChecks',
+    );
+    if (passive.maxFails !== undefined)
+      checkInteger(
+        path,
+        'healthCheck.passive.maxFails',
+        passive.maxFails,
+        1,
+        100,
+        'give how many failed requests take a node out, e.g. 3',
+      );
+    if (passive.failTimeoutSeconds !== undefined)
+      checkSeconds(path, 'healthCheck.passive.failTimeoutSeconds', passive.failTimeoutSeconds, 3600);
+  }
+}
+
+/** Validates the numbers and texts of an active health check. */
+export function checkActiveHealthCheck(path: string, active: ActiveHealthCheck): void {
+  if (active.intervalSeconds !== undefined)
+    checkSeconds(path, 'healthCheck.active.intervalSeconds', active.intervalSeconds, 3600);
+  if (active.timeoutSeconds !== undefined)
+    checkSeconds(path, 'healthCheck.active.timeoutSeconds', active.timeoutSeconds, 3600);
+  if ((active.timeoutSeconds ?? 3) > (active.intervalSeconds ?? 5)) {
+    throw new ValidationError({
+      path,
+      what: 'healthCheck.active.timeoutSeconds',
+      value: active.timeoutSeconds ?? 3,
+      allowed: `at most intervalSeconds (${active.intervalSeconds ?? 5})`,
+      fix: 'make the probe timeout shorter than the interval between probes',
+    });
+  }
+  if (active.healthyThreshold !== undefined)
+    checkInteger(
+      path,
+      'healthCheck.active.healthyThreshold',
+      active.healthyThreshold,
+      1,
+      10,
+      'give 1–10 successes, e.g. 2',
+    );
+  if (active.unhealthyThreshold !== undefined)
+    checkInteger(
+      path,
+      'healthCheck.active.unhealthyThreshold',
+      active.unhealthyThreshold,
+      1,
+      10,
+      'give 1–10 failures, e.g. 3',
+    );
+  if (active.path !== undefined && !isUnresolved(active.path) && !/^\/[\x21-\x7e]*$/.test(active.path)) {
+    throw new ValidationError({
+      path,
+      what: 'healthCheck.active.path',
+      value: active.path,
+      allowed: 'an absolute URL path of visible ASCII characters, e.g. "/health"',
+      fix: 'start the path with "/" and percent-encode spaces and other characters',
+    });
+  }
+  if (
+    active.expectedCodes !== undefined &&
+    !/^[1-5][0-9]{2}((-|,)[1-5][0-9]{2})*$/.test(active.expectedCodes)
+  ) {
+    throw new ValidationError({
+      path,
+      what: 'healthCheck.active.expectedCodes',
+      value: active.expectedCodes,
+      allowed: 'a status code, a range or a list: "200", "200-399", "200,204"',
+      fix: 'write the codes without spaces',
+    });
+  }
+}
+
+const TOKEN_CHARS = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Throws unless `name` is an HTTP token (a valid header or cookie name). */
+export function checkHeaderName(path: string, what: string, name: string): void {
+  if (isUnresolved(name)) return;
+  if (typeof name !== 'string' || !TOKEN_CHARS.test(name) || name.length > 128) {
+    throw new ValidationError({
+      path,
+      what,
+      value: name,
+      allowed: 'an HTTP token: letters, digits and !#$%&\'*+.^_`|~- (no spaces, no ":")',
+      fix: 'use the bare name, e.g. "machineid" or "X-Request-Id"',
+    });
+  }
+}

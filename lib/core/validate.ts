@@ -1,0 +1,209 @@
+import { ValidationError } from './errors';
+import { isUnresolved } from './tokens';
+
+/**
+ * Eager prop checks shared by every construct and renderer (DESIGN "Bad input"). Each one
+ * skips unresolved Terraform tokens and throws one {@link ValidationError} otherwise.
+ */
+
+/** Throws unless `value` is an integer port 1–65535. */
+export function checkPort(path: string, what: string, value: number): void {
+  if (isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < 1 || value > 65535) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed: 'an integer from 1 to 65535',
+      fix: 'give the TCP/UDP port number the service listens on',
+    });
+  }
+}
+
+/** Throws unless `value` is an integer in [min, max]. */
+export function checkInteger(
+  path: string,
+  what: string,
+  value: number,
+  min: number,
+  max: number,
+  fix: string,
+): void {
+  if (isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed: max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`,
+      fix,
+    });
+  }
+}
+
+/** Throws unless `value` is a positive finite number of seconds (fractions allowed). */
+export function checkSeconds(path: string, what: string, value: number, max = 86400): void {
+  if (isUnresolved(value)) return;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed: `a number of seconds greater than 0 and at most ${max}`,
+      fix: 'give the duration in seconds, e.g. 3 or 0.5',
+    });
+  }
+}
+
+const NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Throws unless `value` is a DNS-label-like name (lowercase letters, digits, `-`, at most 63
+ * characters): safe as a host name, a config identifier and a construct id.
+ */
+export function checkName(path: string, what: string, value: string): void {
+  if (isUnresolved(value)) return;
+  if (typeof value !== 'string' || !NAME.test(value)) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed:
+        'lowercase letters, digits and "-", starting and ending with a letter or digit, at most 63 characters',
+      fix: 'rename it, e.g. "web" or "api-v2"',
+    });
+  }
+}
+
+/** A parsed CIDR block. */
+export interface ParsedCidr {
+  /** 4 or 6. */
+  readonly version: 4 | 6;
+  /** The network address as a big integer (host bits zero or not, as given). */
+  readonly address: bigint;
+  /** Prefix length. */
+  readonly prefix: number;
+}
+
+function parseIpv4(text: string): bigint | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  let value = 0n;
+  for (const part of parts) {
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
+    const n = Number(part);
+    if (n > 255) return undefined;
+    value = (value << 8n) | BigInt(n);
+  }
+  return value;
+}
+
+function parseIpv6(text: string): bigint | undefined {
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const toGroups = (s: string): number[] | undefined => {
+    if (s === '') return [];
+    const groups: number[] = [];
+    const items = s.split(':');
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (i === items.length - 1 && item.includes('.')) {
+        const v4 = parseIpv4(item);
+        if (v4 === undefined) return undefined;
+        groups.push(Number(v4 >> 16n), Number(v4 & 0xffffn));
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(item)) return undefined;
+        groups.push(parseInt(item, 16));
+      }
+    }
+    return groups;
+  };
+  const head = toGroups(halves[0]);
+  const tail = halves.length === 2 ? toGroups(halves[1]) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
+  const groups = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
+  return groups.reduce((acc, g) => (acc << 16n) | BigInt(g), 0n);
+}
+
+/** Parses an IPv4 or IPv6 address; `undefined` when it is neither. */
+export function parseIp(text: string): { version: 4 | 6; address: bigint } | undefined {
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined) return { version: 4, address: v4 };
+  const v6 = parseIpv6(text);
+  if (v6 !== undefined) return { version: 6, address: v6 };
+  return undefined;
+}
+
+/** Parses `a.b.c.d/n` or `x:y::z/n`; `undefined` when malformed. */
+export function parseCidr(text: string): ParsedCidr | undefined {
+  const m = /^([^/]+)\/([0-9]{1,3})$/.exec(text);
+  if (!m) return undefined;
+  const ip = parseIp(m[1]);
+  if (!ip) return undefined;
+  const prefix = Number(m[2]);
+  if (prefix > (ip.version === 4 ? 32 : 128) || String(prefix) !== m[2]) return undefined;
+  return { version: ip.version, address: ip.address, prefix };
+}
+
+/** True when `inner` lies entirely inside `outer` (same IP version). */
+export function cidrContains(outer: ParsedCidr, inner: ParsedCidr): boolean {
+  if (outer.version !== inner.version || inner.prefix < outer.prefix) return false;
+  const bits = BigInt(outer.version === 4 ? 32 : 128);
+  const shift = bits - BigInt(outer.prefix);
+  return outer.address >> shift === inner.address >> shift;
+}
+
+/** Throws unless `value` is a CIDR block (IPv4 or IPv6) with no host bits set. */
+export function checkCidr(
+  path: string,
+  what: string,
+  value: string,
+  version?: 4 | 6,
+): ParsedCidr | undefined {
+  if (isUnresolved(value)) return undefined;
+  const allowed =
+    version === 4
+      ? 'an IPv4 CIDR block such as "203.0.113.0/24"'
+      : version === 6
+        ? 'an IPv6 CIDR block such as "2001:db8::/32"'
+        : 'an IPv4 or IPv6 CIDR block such as "203.0.113.0/24" or "2001:db8::/32"';
+  const parsed = typeof value === 'string' ? parseCidr(value) : undefined;
+  if (!parsed || (version !== undefined && parsed.version !== version)) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed,
+      fix: 'write the network address and prefix length',
+    });
+  }
+  const bits = parsed.version === 4 ? 32 : 128;
+  const hostMask = (1n << BigInt(bits - parsed.prefix)) - 1n;
+  if ((parsed.address & hostMask) !== 0n) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed: `${allowed} with the host bits zero`,
+      fix: `use the network address of that block (prefix /${parsed.prefix})`,
+    });
+  }
+  return parsed;
+}
+
+/** Throws when an id is already taken in a collection keyed by stable names. */
+export function checkUnique(path: string, what: string, value: string, taken: Iterable<string>): void {
+  const existing = [...taken];
+  if (existing.includes(value)) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed: `a name not yet used (taken: ${existing.map((e) => JSON.stringify(e)).join(', ')})`,
+      fix: 'choose another name; names are stable keys, so each must be unique',
+    });
+  }
+}

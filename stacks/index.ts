@@ -1,0 +1,15 @@
+import { Construct } from 'constructs';
+import { HelloBindingsStack } from '../examples/hello-bindings';
+
+/** One synthesizable example: its stack name and how to build it. */
+export interface ExampleStack {
+  /** Stack name (the folder under cdktf.out/stacks). */
+  readonly name: string;
+  /** Builds the stack in `app`. */
+  readonly build: (app: Construct, name: string) => void;
+}
+
+/** Every example stack `npm run synth` writes and the tests synthesize. */
+export const EXAMPLE_STACKS: readonly ExampleStack[] = [
+  { name: 'hello-bindings', build: (app, name) => new HelloBindingsStack(app, name) },
+];

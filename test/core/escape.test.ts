@@ -1,0 +1,83 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import {
+  App,
+  DataResource,
+  LocalBackend,
+  TerraformOutput,
+  TerraformStack,
+  Testing,
+} from '../../lib/core/cdk';
+import {
+  escapeTerraformTemplate,
+  isUnresolved,
+  splitTokens,
+  terraformBase64,
+  terraformSha256,
+  unescapeTerraformTemplate,
+} from '../../lib/core';
+import { describeWithTools, run, tempDir } from '../support/tools';
+
+describe('escapeTerraformTemplate', () => {
+  it('doubles literal interpolation and directive openers', () => {
+    expect(escapeTerraformTemplate('a ${x} b %{if y} c')).toBe('a $${x} b %%{if y} c');
+  });
+
+  it('leaves cdktf token markers as references', () => {
+    // GIVEN a string that mixes a token with literal nginx variables
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'escape');
+    const source = new DataResource(stack, 'source', { input: { value: 'x' } });
+    const text = `upstream { server ${source.id}:8080; } log $remote_addr \${literal}`;
+    // WHEN escaped
+    const escaped = escapeTerraformTemplate(text);
+    // THEN the token is untouched and only the literal is doubled
+    expect(isUnresolved(escaped)).toBe(true);
+    expect(splitTokens(escaped)[1]).toBe(splitTokens(text)[1]);
+    expect(escaped.endsWith('$${literal}')).toBe(true);
+    expect(escaped).toContain('$remote_addr');
+  });
+
+  it('is undone by unescapeTerraformTemplate', () => {
+    const text = 'map $http_upgrade ${a} %{b} $$ %';
+    expect(unescapeTerraformTemplate(escapeTerraformTemplate(text))).toBe(text);
+  });
+});
+
+describeWithTools(['terraform'], 'escaping, proven by terraform apply', () => {
+  it('delivers literal ${x} and %{x} as text while a token stays a reference', () => {
+    // GIVEN a built-in-only stack: one terraform_data produces a value, another embeds it
+    const outdir = tempDir();
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, 'escape');
+    new LocalBackend(stack, { path: path.join(outdir, 'escape.tfstate') });
+    const source = new DataResource(stack, 'source', { input: { value: 'worker-address' } });
+    const address = source.getStringAttribute('output.value');
+    const text = `literal \${x} and %{x} then server ${address};`;
+    const sink = new DataResource(stack, 'sink', { input: { text: escapeTerraformTemplate(text) } });
+    new TerraformOutput(stack, 'rendered', { value: sink.getStringAttribute('output.text') });
+    new TerraformOutput(stack, 'hash', { value: terraformSha256(text) });
+    new TerraformOutput(stack, 'base64', { value: terraformBase64(text) });
+    app.synth();
+    const dir = path.join(outdir, 'stacks', 'escape');
+    const env = {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: '/dev/null',
+      CHECKPOINT_DISABLE: '1',
+      TF_IN_AUTOMATION: '1',
+    };
+    // WHEN terraform applies it
+    run('terraform', ['init', '-input=false', '-no-color'], { cwd: dir, env });
+    run('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: dir, env });
+    const outputs = JSON.parse(run('terraform', ['output', '-json'], { cwd: dir, env })) as Record<
+      string,
+      { value: string }
+    >;
+    // THEN the literals arrive as text and the references resolved
+    expect(outputs.rendered.value).toBe('literal ${x} and %{x} then server worker-address;');
+    const expectedHash = require('crypto').createHash('sha256').update(outputs.rendered.value).digest('hex');
+    expect(outputs.hash.value).toBe(expectedHash);
+    expect(Buffer.from(outputs.base64.value, 'base64').toString('utf8')).toBe(outputs.rendered.value);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+});
