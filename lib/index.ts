@@ -1,2 +1,4 @@
 export * from './core';
+export * from './config';
+export * from './openstack';
 export * from './testing';

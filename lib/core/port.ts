@@ -38,18 +38,21 @@ export class Port {
     return Port.range('udp', from, to);
   }
 
-  /** ICMP of one type (and optionally code); IPv6 rules use `ipv6-icmp`. */
-  public static icmp(type: number, code?: number, ipv6 = false): Port {
+  /** ICMP of one type and code (Neutron needs both); IPv6 rules use `ipv6: true`. */
+  public static icmp(type: number, code: number, ipv6 = false): Port {
     checkInteger('Port.icmp', 'ICMP type', type, 0, 255, 'give an ICMP type number, e.g. 8 for echo request');
-    if (code !== undefined) {
-      checkInteger('Port.icmp', 'ICMP code', code, 0, 255, 'give an ICMP code number or leave it out');
-    }
-    return new Port(ipv6 ? 'ipv6-icmp' : 'icmp', type, code ?? type, code !== undefined);
+    checkInteger('Port.icmp', 'ICMP code', code, 0, 255, 'give an ICMP code number, e.g. 0');
+    return new Port(ipv6 ? 'ipv6-icmp' : 'icmp', type, code);
   }
 
-  /** ICMP echo request (ping), IPv4. */
+  /** ICMP echo request (ping), IPv4: type 8, code 0. */
   public static icmpPing(): Port {
-    return Port.icmp(8);
+    return Port.icmp(8, 0);
+  }
+
+  /** Every ICMP type and code (path-MTU discovery, unreachable messages). */
+  public static allIcmp(ipv6 = false): Port {
+    return new Port(ipv6 ? 'ipv6-icmp' : 'icmp');
   }
 
   /** VRRP (IP protocol 112), the keepalived heartbeat between a balancer pair. */
@@ -81,21 +84,18 @@ export class Port {
   private constructor(
     /** The IP protocol. */
     public readonly protocol: IpProtocol,
-    /** First port (or ICMP type); undefined for protocols without ports. */
+    /** First port (or ICMP type); undefined for protocols without ports (and all of ICMP). */
     public readonly fromPort?: number,
-    /** Last port (or ICMP code); undefined for protocols without ports. */
+    /** Last port (or ICMP code); undefined for protocols without ports (and all of ICMP). */
     public readonly toPort?: number,
-    private readonly icmpCodeGiven = false,
   ) {}
 
-  /** A short, stable, human-readable form: `tcp/8080`, `tcp/30000-30100`, `icmp/8`, `vrrp`, `all`. */
+  /** A short, stable, human-readable form: `tcp/8080`, `tcp/30000-30100`, `icmp/8:0`, `icmp`, `vrrp`, `all`. */
   public toString(): string {
     if (this.protocol === 'any') return 'all';
     if (this.fromPort === undefined) return this.protocol;
     if (this.protocol === 'icmp' || this.protocol === 'ipv6-icmp') {
-      return this.icmpCodeGiven
-        ? `${this.protocol}/${this.fromPort}:${this.toPort}`
-        : `${this.protocol}/${this.fromPort}`;
+      return `${this.protocol}/${this.fromPort}:${this.toPort}`;
     }
     return this.fromPort === this.toPort
       ? `${this.protocol}/${this.fromPort}`

@@ -1,0 +1,260 @@
+import { ValidationError } from '../core/errors';
+import { isUnresolved } from '../core/tokens';
+
+/** A file cloud-init writes (`write_files`). */
+export interface CloudInitFile {
+  /** Absolute path on the host. */
+  readonly path: string;
+  /** The file's text. Terraform references inside must resolve to single-line, quote-free values. */
+  readonly content: string;
+  /**
+   * `user:group`.
+   * @default 'root:root'
+   */
+  readonly owner?: string;
+  /**
+   * Octal mode.
+   * @default '0644'
+   */
+  readonly permissions?: string;
+  /**
+   * Write after users and packages exist (`defer: true`), e.g. for files owned by a package's user.
+   * @default false
+   */
+  readonly defer?: boolean;
+}
+
+/** A user cloud-init creates. */
+export interface CloudInitUser {
+  /** Login name. */
+  readonly name: string;
+  /**
+   * Public keys allowed to log in.
+   * @default - none
+   */
+  readonly sshAuthorizedKeys?: string[];
+  /**
+   * sudo rule, e.g. `ALL=(ALL) NOPASSWD:ALL`.
+   * @default - no sudo
+   */
+  readonly sudo?: string;
+  /**
+   * Supplementary groups.
+   * @default - none
+   */
+  readonly groups?: string[];
+  /**
+   * Login shell.
+   * @default '/bin/bash'
+   */
+  readonly shell?: string;
+  /**
+   * A system account (no home, no aging).
+   * @default false
+   */
+  readonly system?: boolean;
+}
+
+/** The typed model of a `#cloud-config` document (the subset webfarm uses). */
+export interface CloudConfig {
+  /**
+   * Debian/Ubuntu packages to install.
+   * @default - none
+   */
+  readonly packages?: string[];
+  /**
+   * `apt-get update` before installing.
+   * @default true when packages are given
+   */
+  readonly packageUpdate?: boolean;
+  /**
+   * `apt-get upgrade` at first boot.
+   * @default false
+   */
+  readonly packageUpgrade?: boolean;
+  /**
+   * Users to create; `default` keeps the image's default user.
+   * @default - the image's default user only
+   */
+  readonly users?: Array<CloudInitUser | 'default'>;
+  /**
+   * Files to write.
+   * @default - none
+   */
+  readonly writeFiles?: CloudInitFile[];
+  /**
+   * `/etc/fstab` entries: `[device, mountpoint, fstype, options, dump, pass]`.
+   * @default - none
+   */
+  readonly mounts?: string[][];
+  /**
+   * Commands run once at first boot, in order: a string runs in `sh -c`, an array is exec'd.
+   * @default - none
+   */
+  readonly runcmd?: Array<string | string[]>;
+  /**
+   * Host name.
+   * @default - the instance name
+   */
+  readonly hostname?: string;
+}
+
+/** Merges cloud-config fragments: lists are concatenated in order, scalars from later fragments win. */
+export function mergeCloudConfigs(...parts: CloudConfig[]): CloudConfig {
+  const concat = <T>(pick: (c: CloudConfig) => T[] | undefined): T[] | undefined => {
+    const all = parts.flatMap((p) => pick(p) ?? []);
+    return all.length ? all : undefined;
+  };
+  const last = <T>(pick: (c: CloudConfig) => T | undefined): T | undefined =>
+    parts
+      .map(pick)
+      .filter((v) => v !== undefined)
+      .pop();
+  const packages = concat((c) => c.packages);
+  return dropUndefined({
+    packages: packages ? [...new Set(packages)] : undefined,
+    packageUpdate: last((c) => c.packageUpdate),
+    packageUpgrade: last((c) => c.packageUpgrade),
+    users: concat((c) => c.users),
+    writeFiles: concat((c) => c.writeFiles),
+    mounts: concat((c) => c.mounts),
+    runcmd: concat((c) => c.runcmd),
+    hostname: last((c) => c.hostname),
+  });
+}
+
+/**
+ * Renders a `#cloud-config` document. Structure is YAML block style; every string is a
+ * double-quoted scalar (JSON string syntax, which YAML reads the same), so no user text can
+ * change the document's structure. Checked by `cloud-init schema --config-file`.
+ */
+export function renderCloudConfig(config: CloudConfig, path = 'cloud-init'): string {
+  checkCloudConfig(config, path);
+  const doc: Record<string, unknown> = {};
+  if (config.hostname !== undefined) doc.hostname = config.hostname;
+  if (config.users) {
+    doc.users = config.users.map((u) =>
+      u === 'default'
+        ? 'default'
+        : dropUndefined({
+            name: u.name,
+            groups: u.groups?.length ? u.groups.join(', ') : undefined,
+            shell: u.shell ?? '/bin/bash',
+            sudo: u.sudo,
+            system: u.system,
+            lock_passwd: true,
+            ssh_authorized_keys: u.sshAuthorizedKeys?.length ? u.sshAuthorizedKeys : undefined,
+          }),
+    );
+  }
+  if (config.packages?.length) {
+    doc.package_update = config.packageUpdate ?? true;
+    doc.package_upgrade = config.packageUpgrade ?? false;
+    doc.packages = config.packages;
+  } else if (config.packageUpgrade) {
+    doc.package_upgrade = true;
+  }
+  if (config.writeFiles?.length) {
+    doc.write_files = config.writeFiles.map((f) =>
+      dropUndefined({
+        path: f.path,
+        owner: f.owner ?? 'root:root',
+        permissions: f.permissions ?? '0644',
+        defer: f.defer || undefined,
+        content: f.content,
+      }),
+    );
+  }
+  if (config.mounts?.length) doc.mounts = config.mounts;
+  if (config.runcmd?.length) doc.runcmd = config.runcmd;
+  return `#cloud-config\n${yaml(doc, 0)}`;
+}
+
+function checkCloudConfig(config: CloudConfig, path: string): void {
+  const seen = new Set<string>();
+  for (const f of config.writeFiles ?? []) {
+    if (!isUnresolved(f.path) && !/^\/[A-Za-z0-9._@+/-]+$/.test(f.path)) {
+      throw new ValidationError({
+        path,
+        what: 'write_files path',
+        value: f.path,
+        allowed: 'an absolute path of letters, digits and ._@+/-',
+        fix: 'give the absolute path of the file on the host',
+      });
+    }
+    if (seen.has(f.path)) {
+      throw new ValidationError({
+        path,
+        what: 'write_files path',
+        value: f.path,
+        allowed: 'each path once',
+        fix: 'merge the two files into one, or write them to different paths',
+      });
+    }
+    seen.add(f.path);
+    if (f.permissions !== undefined && !/^0?[0-7]{3,4}$/.test(f.permissions)) {
+      throw new ValidationError({
+        path,
+        what: `permissions of ${f.path}`,
+        value: f.permissions,
+        allowed: 'an octal mode such as "0640"',
+        fix: 'write the mode in octal',
+      });
+    }
+    if (f.owner !== undefined && !/^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$/.test(f.owner)) {
+      throw new ValidationError({
+        path,
+        what: `owner of ${f.path}`,
+        value: f.owner,
+        allowed: '"user" or "user:group"',
+        fix: 'name an existing user and group',
+      });
+    }
+  }
+  for (const p of config.packages ?? []) {
+    if (!/^[a-z0-9][a-z0-9+.-]*(=[A-Za-z0-9.+:~-]+)?$/.test(p)) {
+      throw new ValidationError({
+        path,
+        what: 'package',
+        value: p,
+        allowed: 'a Debian package name, optionally "=version"',
+        fix: 'use the name `apt-cache search` shows',
+      });
+    }
+  }
+}
+
+function dropUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
+
+function scalar(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  throw new Error(`cloud-init: cannot render ${typeof v}`);
+}
+
+function yaml(value: unknown, indent: number): string {
+  const pad = ' '.repeat(indent);
+  if (Array.isArray(value)) {
+    return value
+      .map((item) => {
+        if (item !== null && typeof item === 'object') {
+          const inner = yaml(item, indent + 2);
+          return `${pad}- ${inner.slice(indent + 2)}`;
+        }
+        return `${pad}- ${scalar(item)}\n`;
+      })
+      .join('');
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => {
+        if (Array.isArray(v) && v.length === 0) return `${pad}${k}: []\n`;
+        if (v !== null && typeof v === 'object') return `${pad}${k}:\n${yaml(v, indent + 2)}`;
+        return `${pad}${k}: ${scalar(v)}\n`;
+      })
+      .join('');
+  }
+  return `${pad}${scalar(value)}\n`;
+}

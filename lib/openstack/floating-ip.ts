@@ -1,0 +1,51 @@
+import { Construct } from 'constructs';
+import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
+import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
+import { ensureOpenStackProvider } from './provider';
+
+/** Props of {@link FloatingIp}. */
+export interface FloatingIpProps {
+  /** Name of the external network (pool) to allocate from, e.g. `public`. */
+  readonly pool: string;
+  /** The Neutron port to associate with (an instance's port, a VIP port, an Octavia VIP). */
+  readonly portId: string;
+  /**
+   * The fixed IP on that port, when it has several.
+   * @default - the port's only fixed IP
+   */
+  readonly fixedIp?: string;
+  /**
+   * Description in the cloud.
+   * @default - "managed by webfarm: <construct path>"
+   */
+  readonly description?: string;
+}
+
+/**
+ * A public address, allocated on its own (`openstack_networking_floatingip_v2`) and associated to
+ * a port by a separate `openstack_networking_floatingip_associate_v2`: replacing the instance or
+ * the port behind it re-associates the same address instead of losing it.
+ */
+export class FloatingIp extends Construct {
+  /** The public address (a Terraform reference). */
+  public readonly address: string;
+  /** The floating IP resource. */
+  public readonly resource: NetworkingFloatingipV2;
+  /** The association. */
+  public readonly association: NetworkingFloatingipAssociateV2;
+
+  constructor(scope: Construct, id: string, props: FloatingIpProps) {
+    super(scope, id);
+    ensureOpenStackProvider(this);
+    this.resource = new NetworkingFloatingipV2(this, 'Resource', {
+      pool: props.pool,
+      description: props.description ?? `managed by webfarm: ${this.node.path}`,
+    });
+    this.association = new NetworkingFloatingipAssociateV2(this, 'Association', {
+      floatingIp: this.resource.address,
+      portId: props.portId,
+      ...(props.fixedIp ? { fixedIp: props.fixedIp } : {}),
+    });
+    this.address = this.resource.address;
+  }
+}

@@ -1,0 +1,167 @@
+import { Construct } from 'constructs';
+import { Fn, Token } from '../core/cdk';
+import { ValidationError } from '../core/errors';
+import { checkCidr, checkName } from '../core/validate';
+import { isUnresolved } from '../core/tokens';
+import { DataOpenstackNetworkingNetworkV2 } from '../../.gen/providers/openstack/data-openstack-networking-network-v2';
+import { DataOpenstackNetworkingSubnetV2 } from '../../.gen/providers/openstack/data-openstack-networking-subnet-v2';
+import { NetworkingNetworkV2 } from '../../.gen/providers/openstack/networking-network-v2';
+import { NetworkingSubnetV2 } from '../../.gen/providers/openstack/networking-subnet-v2';
+import { NetworkingRouterV2 } from '../../.gen/providers/openstack/networking-router-v2';
+import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/networking-router-interface-v2';
+import { ensureOpenStackProvider } from './provider';
+
+/** A subnet instances attach to. */
+export interface ISubnet {
+  /** Subnet id (a Terraform reference). */
+  readonly subnetId: string;
+  /** The network the subnet belongs to. */
+  readonly networkId: string;
+  /**
+   * The subnet's CIDR: a literal when we know it (we created it, or the user said it), else a
+   * Terraform reference read from the cloud.
+   */
+  readonly cidr: string;
+  /** True when `cidr` is a literal known at synth time (validations can use it). */
+  readonly cidrKnown: boolean;
+}
+
+/** A network with one subnet that webfarm places instances on. */
+export interface INetwork {
+  /** Network id (a Terraform reference). */
+  readonly networkId: string;
+  /** The subnet instances get their address from. */
+  readonly subnet: ISubnet;
+}
+
+/** Options for {@link Network.fromName}. */
+export interface NetworkLookupOptions {
+  /**
+   * Name of the subnet to use, when the network has several.
+   * @default - the network's IPv4 subnet
+   */
+  readonly subnetName?: string;
+  /**
+   * The subnet's CIDR if you know it: enables synth-time checks (e.g. "allowed CIDR does not
+   * contain the workers' subnet") that a looked-up subnet otherwise cannot have.
+   * @default - read from the cloud at plan time
+   */
+  readonly cidr?: string;
+}
+
+/** Props of a new {@link Network}. */
+export interface NetworkProps {
+  /** The subnet's IPv4 CIDR, e.g. `10.42.0.0/24`. */
+  readonly cidr: string;
+  /**
+   * Name of the external (provider) network the router uplinks to, for floating IPs and egress.
+   * @default - no router: the network is isolated
+   */
+  readonly externalNetworkName?: string;
+  /**
+   * DNS servers handed out by DHCP.
+   * @default - the cloud's default
+   */
+  readonly dnsNameservers?: string[];
+  /**
+   * Name prefix of the cloud resources.
+   * @default - the construct id
+   */
+  readonly name?: string;
+}
+
+/**
+ * A network + subnet (+ router to an external network) that webfarm creates, or, with
+ * {@link Network.fromName} / {@link Network.fromId}, one the cloud already has. Most research
+ * clouds hand users a network (`auto_allocated_network`): that path is one line.
+ */
+export class Network extends Construct implements INetwork {
+  /**
+   * An existing network looked up by name (data sources), with its IPv4 subnet:
+   * `Network.fromName(this, 'Net', 'auto_allocated_network')`.
+   */
+  public static fromName(
+    scope: Construct,
+    id: string,
+    networkName: string,
+    options: NetworkLookupOptions = {},
+  ): INetwork {
+    ensureOpenStackProvider(scope);
+    const holder = new Construct(scope, id);
+    if (options.cidr !== undefined) checkCidr(holder.node.path, 'cidr', options.cidr);
+    const network = new DataOpenstackNetworkingNetworkV2(holder, 'Network', { name: networkName });
+    const subnet = new DataOpenstackNetworkingSubnetV2(holder, 'Subnet', {
+      networkId: network.id,
+      // The IPv4 subnet. Written as an expression because ../shared/tools/tfcheck (v of this
+      // project) compares `one_of [4, 6]` as strings and flags the literal number 4.
+      ...(options.subnetName
+        ? { name: options.subnetName }
+        : { ipVersion: Token.asNumber(Fn.tonumber('4')) }),
+      ...(options.cidr ? { cidr: options.cidr } : {}),
+    });
+    return {
+      networkId: network.id,
+      subnet: {
+        subnetId: subnet.id,
+        networkId: network.id,
+        cidr: options.cidr ?? subnet.cidr,
+        cidrKnown: options.cidr !== undefined,
+      },
+    };
+  }
+
+  /** An existing network and subnet by id; no lookup. Give `cidr` to enable synth-time checks. */
+  public static fromId(networkId: string, subnetId: string, cidr?: string): INetwork {
+    if (cidr !== undefined) checkCidr('Network.fromId', 'cidr', cidr);
+    return {
+      networkId,
+      subnet: { subnetId, networkId, cidr: cidr ?? '', cidrKnown: cidr !== undefined },
+    };
+  }
+
+  /** The network id. */
+  public readonly networkId: string;
+  /** The subnet. */
+  public readonly subnet: ISubnet;
+  /** The router, when an external network was given. */
+  public readonly router?: NetworkingRouterV2;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    ensureOpenStackProvider(this);
+    const path = this.node.path;
+    const parsed = checkCidr(path, 'cidr', props.cidr, 4);
+    if (parsed && parsed.prefix > 29) {
+      throw new ValidationError({
+        path,
+        what: 'cidr',
+        value: props.cidr,
+        allowed: 'a prefix of /29 or shorter (room for the gateway, DHCP and instances)',
+        fix: 'use a larger block, e.g. a /24',
+      });
+    }
+    const name = props.name ?? id.toLowerCase();
+    if (!isUnresolved(name)) checkName(path, 'name', name);
+    const network = new NetworkingNetworkV2(this, 'Resource', { name, adminStateUp: true });
+    const subnet = new NetworkingSubnetV2(this, 'Subnet', {
+      name,
+      networkId: network.id,
+      cidr: props.cidr,
+      enableDhcp: true,
+      ...(props.dnsNameservers ? { dnsNameservers: props.dnsNameservers } : {}),
+    });
+    if (props.externalNetworkName) {
+      const external = new DataOpenstackNetworkingNetworkV2(this, 'External', {
+        name: props.externalNetworkName,
+        external: true,
+      });
+      this.router = new NetworkingRouterV2(this, 'Router', { name, externalNetworkId: external.id });
+      new NetworkingRouterInterfaceV2(this, 'RouterInterface', {
+        routerId: this.router.id,
+        subnetId: subnet.id,
+      });
+    }
+    this.networkId = network.id;
+    this.subnet = { subnetId: subnet.id, networkId: network.id, cidr: props.cidr, cidrKnown: true };
+  }
+}

@@ -1,0 +1,146 @@
+import { Construct } from 'constructs';
+import {
+  Connections,
+  IConnectable,
+  ISecurityGroup,
+  RuleDirection,
+  RuleSet,
+  SecurityGroupRule,
+} from '../core/connections';
+import { IPeer, Peer } from '../core/peer';
+import { Port } from '../core/port';
+import { checkName } from '../core/validate';
+import { isUnresolved } from '../core/tokens';
+import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-secgroup-v2';
+import { NetworkingSecgroupRuleV2 } from '../../.gen/providers/openstack/networking-secgroup-rule-v2';
+import { ensureOpenStackProvider } from './provider';
+
+/** Props of {@link SecurityGroup}. */
+export interface SecurityGroupProps {
+  /**
+   * Name in the cloud.
+   * @default - derived from the construct path, unique in the stack
+   */
+  readonly name?: string;
+  /**
+   * What the group is for (shows in Horizon and `openstack security group list`).
+   * @default - "managed by webfarm: <construct path>"
+   */
+  readonly description?: string;
+  /**
+   * Allow every outbound connection (IPv4 and IPv6), as explicit rules. Instances need it for
+   * package installs, DNS and NTP; turn it off to declare egress rule by rule (then
+   * `connections.allowTo`/`allowFrom` add the egress side of each path).
+   * @default true
+   */
+  readonly allowAllOutbound?: boolean;
+  /**
+   * Also write IPv6 rules for group-to-group paths (dual-stack networks).
+   * @default false
+   */
+  readonly ipv6?: boolean;
+}
+
+/**
+ * A Neutron security group that holds exactly what is declared: the cloud's default rules are
+ * deleted (`delete_default_rules`), every rule is its own `openstack_networking_secgroup_rule_v2`
+ * with a construct id derived from the rule (so adding one never renames another), and the
+ * same rule declared twice is one rule. Wire it by intent through `connections`.
+ */
+export class SecurityGroup extends Construct implements ISecurityGroup, IConnectable {
+  /** Always `group`: a security group can be the peer of another group's rule. */
+  public readonly peerKind = 'group';
+  /** A group is never the whole internet. */
+  public readonly isWorld = false;
+  /** The group id. */
+  public readonly securityGroupId: string;
+  /** Stable key for rule de-duplication. */
+  public readonly uniqueId: string;
+  /** `group <path>`. */
+  public readonly label: string;
+  /** The connections of this group alone. */
+  public readonly connections: Connections;
+  /** The L1 group. */
+  public readonly resource: NetworkingSecgroupV2;
+  /** Whether every outbound connection is allowed. */
+  public readonly allowAllOutbound: boolean;
+  private readonly ruleSet = new RuleSet();
+  private readonly ipv6: boolean;
+
+  constructor(scope: Construct, id: string, props: SecurityGroupProps = {}) {
+    super(scope, id);
+    ensureOpenStackProvider(this);
+    const name = props.name ?? this.node.path.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
+    if (props.name !== undefined && !isUnresolved(props.name)) checkName(this.node.path, 'name', props.name);
+    this.resource = new NetworkingSecgroupV2(this, 'Resource', {
+      name,
+      description: props.description ?? `managed by webfarm: ${this.node.path}`,
+      deleteDefaultRules: true,
+    });
+    this.securityGroupId = this.resource.id;
+    this.uniqueId = `group:${this.node.path}`;
+    this.label = `group ${this.node.path}`;
+    this.ipv6 = props.ipv6 ?? false;
+    this.allowAllOutbound = props.allowAllOutbound ?? true;
+    this.connections = new Connections({ securityGroups: [this] });
+    if (this.allowAllOutbound) {
+      this.addRule('egress', Peer.anyIpv4(), Port.allTraffic(), 'all outbound IPv4');
+      this.addRule('egress', Peer.anyIpv6(), Port.allTraffic(), 'all outbound IPv6');
+    }
+  }
+
+  /** The rules declared so far, in order. */
+  public get rules(): readonly SecurityGroupRule[] {
+    return this.ruleSet.rules;
+  }
+
+  /** Allows traffic from `peer` into this group on `port`. */
+  public addIngressRule(peer: IPeer, port: Port, description?: string): void {
+    this.addRule('ingress', peer, port, description);
+  }
+
+  /** Allows traffic from this group to `peer` on `port` (a no-op when all outbound is allowed). */
+  public addEgressRule(peer: IPeer, port: Port, description?: string): void {
+    if (this.allowAllOutbound) return;
+    this.addRule('egress', peer, port, description);
+  }
+
+  private addRule(direction: RuleDirection, peer: IPeer, port: Port, description?: string): void {
+    const rule = this.ruleSet.add(direction, peer, port, description);
+    if (!rule) return;
+    const ethertypes: Array<'IPv4' | 'IPv6'> =
+      peer.peerKind === 'group' ? (this.ipv6 ? ['IPv4', 'IPv6'] : ['IPv4']) : [peer.ethertype ?? 'IPv4'];
+    for (const ethertype of ethertypes) {
+      const suffix = ethertypes.length > 1 ? `-${ethertype}` : '';
+      new NetworkingSecgroupRuleV2(this, ruleConstructId(rule) + suffix, {
+        securityGroupId: this.securityGroupId,
+        direction,
+        ethertype,
+        description: rule.description,
+        ...protocolAttributes(port, ethertype),
+        ...(peer.peerKind === 'group'
+          ? { remoteGroupId: peer.securityGroupId }
+          : { remoteIpPrefix: peer.cidr }),
+      });
+    }
+  }
+}
+
+/** `Rule-ingress-tcp-8080-from-<peer>`: stable per rule, independent of declaration order. */
+function ruleConstructId(rule: SecurityGroupRule): string {
+  const peer = rule.peer.uniqueId.replace(/^group:/, 'group-');
+  return `Rule-${rule.direction}-${rule.port.toString()}-${rule.direction === 'ingress' ? 'from' : 'to'}-${peer}`.replace(
+    /[^A-Za-z0-9_.-]+/g,
+    '_',
+  );
+}
+
+function protocolAttributes(
+  port: Port,
+  ethertype: 'IPv4' | 'IPv6',
+): { protocol?: string; portRangeMin?: number; portRangeMax?: number } {
+  if (port.protocol === 'any') return {};
+  const protocol = port.protocol === 'icmp' && ethertype === 'IPv6' ? 'ipv6-icmp' : port.protocol;
+  if (port.fromPort === undefined || port.toPort === undefined) return { protocol };
+  return { protocol, portRangeMin: port.fromPort, portRangeMax: port.toPort };
+}
