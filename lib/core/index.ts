@@ -8,3 +8,4 @@ export * from './connections';
 export * from './balancing';
 export * from './balancer';
 export * from './balancer-model';
+export * from './host-files';

@@ -2,6 +2,8 @@ import { Construct } from 'constructs';
 import { Fn, Token } from '../core/cdk';
 import { Connections, IConnectable, ISecurityGroup } from '../core/connections';
 import { escapeTerraformTemplate } from '../core/escape';
+import { recordHostManifest } from '../core/host-files';
+import { CloudConfig, renderCloudConfig } from '../config/cloud-init';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { checkInteger } from '../core/validate';
@@ -30,11 +32,17 @@ export interface HostProps {
    */
   readonly keyPairName?: string;
   /**
-   * Rendered `#cloud-config` (or any user data). Terraform escaping is applied here. Changing
-   * it REPLACES the instance (user_data is ForceNew): keep it to bootstrap only.
+   * First-boot configuration, rendered to `#cloud-config` user data (Terraform-escaped here).
+   * Changing it REPLACES the instance (`user_data` is ForceNew): keep it to bootstrap only and
+   * push changing configuration in place.
    * @default - none
    */
-  readonly userData?: string;
+  readonly cloudConfig?: CloudConfig;
+  /**
+   * What the host is, for `webfarm configs` and reviews (`worker`, `nginx-balancer`, …).
+   * @default 'host'
+   */
+  readonly role?: string;
   /**
    * Server group for (anti-)affinity placement.
    * @default - none
@@ -109,6 +117,7 @@ export class Host extends Construct implements IConnectable {
   public readonly connections: Connections;
   /** The instance name. */
   public readonly hostName: string;
+  private readonly renderedUserData?: string;
 
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
@@ -160,6 +169,9 @@ export class Host extends Construct implements IConnectable {
         : {}),
     });
     this.privateAddress = Token.asString(Fn.element(this.port.allFixedIps, 0));
+    const userData = props.cloudConfig
+      ? renderCloudConfig(props.cloudConfig, `${path} cloud-init`)
+      : undefined;
     this.instance = new ComputeInstanceV2(this, 'Resource', {
       name: this.hostName,
       imageName: props.bootVolumeSizeGb === undefined ? props.image : undefined,
@@ -167,7 +179,7 @@ export class Host extends Construct implements IConnectable {
       keyPair: props.keyPairName,
       network: [{ port: this.port.id }],
       metadata: props.metadata ?? { 'webfarm:path': path },
-      ...(props.userData !== undefined ? { userData: escapeTerraformTemplate(props.userData) } : {}),
+      ...(userData !== undefined ? { userData: escapeTerraformTemplate(userData) } : {}),
       ...(props.serverGroup ? { schedulerHints: [{ group: props.serverGroup.serverGroupId }] } : {}),
       ...(props.bootVolumeSizeGb !== undefined
         ? {
@@ -185,6 +197,33 @@ export class Host extends Construct implements IConnectable {
           }
         : {}),
     });
+    this.renderedUserData = userData;
+    if (props.cloudConfig && userData !== undefined) {
+      recordHostManifest(this.instance, {
+        host: this.hostName,
+        role: props.role ?? 'host',
+        delivery: 'cloud-init',
+        files: [
+          {
+            path: '/var/lib/cloud/instance/user-data.txt',
+            content: userData,
+            mode: '0600',
+            check: 'cloud-init schema --config-file /var/lib/cloud/instance/user-data.txt',
+          },
+          ...(props.cloudConfig.writeFiles ?? []).map((f) => ({
+            path: f.path,
+            content: f.content,
+            owner: f.owner,
+            mode: f.permissions,
+          })),
+        ],
+      });
+    }
+  }
+
+  /** The rendered user data, if any. */
+  public get userData(): string | undefined {
+    return this.renderedUserData;
   }
 
   /**

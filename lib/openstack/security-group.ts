@@ -128,7 +128,7 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
 
 /** `Rule-ingress-tcp-8080-from-<peer>`: stable per rule, independent of declaration order. */
 function ruleConstructId(rule: SecurityGroupRule): string {
-  const peer = rule.peer.uniqueId.replace(/^group:/, 'group-');
+  const peer = rule.peer.uniqueId.replace(/^group:/, 'group-').replace(/:/g, '-');
   return `Rule-${rule.direction}-${rule.port.toString()}-${rule.direction === 'ingress' ? 'from' : 'to'}-${peer}`.replace(
     /[^A-Za-z0-9_.-]+/g,
     '_',

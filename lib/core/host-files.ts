@@ -1,0 +1,66 @@
+import { escapeTerraformTemplate } from './escape';
+
+/** One file webfarm puts on a host. */
+export interface HostFile {
+  /** Absolute path on the host. */
+  readonly path: string;
+  /** The text (may contain Terraform references). */
+  readonly content: string;
+  /**
+   * `user:group`.
+   * @default 'root:root'
+   */
+  readonly owner?: string;
+  /**
+   * Octal mode.
+   * @default '0644'
+   */
+  readonly mode?: string;
+  /**
+   * The command that checks the file on the host (`nginx -t -c /etc/nginx/nginx.conf`).
+   * @default - none
+   */
+  readonly check?: string;
+}
+
+/** What webfarm puts on one host through one channel, recorded in the synthesized stack. */
+export interface HostManifest {
+  /** Host name (unique in the stack; several manifests with one host name are merged). */
+  readonly host: string;
+  /** What the host is: `nginx-balancer`, `worker`, `redis`, `nfs`, … */
+  readonly role: string;
+  /** `cloud-init` (first boot only) or `ssh` (pushed in place on every change). */
+  readonly delivery: 'cloud-init' | 'ssh';
+  /** The files. */
+  readonly files: HostFile[];
+}
+
+/** The key under the resource's `//` comment block that holds a {@link HostManifest}. */
+export const HOST_MANIFEST_KEY = 'webfarm';
+
+/** Anything with cdktf's `addOverride` (every resource). */
+export interface Overridable {
+  /** cdktf's raw override. */
+  addOverride(path: string, value: unknown): void;
+}
+
+/**
+ * Records which files `resource` puts on a host, under the resource's `"//"` block (which
+ * Terraform ignores). `webfarm configs` reads it back from `cdktf.out` to show exactly what
+ * lands on each host. Content is Terraform-escaped like an attribute, so references stay
+ * distinguishable from literal `${`.
+ */
+export function recordHostManifest(resource: Overridable, manifest: HostManifest): void {
+  resource.addOverride(`//.${HOST_MANIFEST_KEY}`, {
+    host: manifest.host,
+    role: manifest.role,
+    delivery: manifest.delivery,
+    files: manifest.files.map((f) => ({
+      path: f.path,
+      owner: f.owner ?? 'root:root',
+      mode: f.mode ?? '0644',
+      ...(f.check ? { check: f.check } : {}),
+      content: escapeTerraformTemplate(f.content),
+    })),
+  });
+}
