@@ -5,7 +5,8 @@ describe('Port', () => {
     expect(Port.tcp(8080).toString()).toBe('tcp/8080');
     expect(Port.tcpRange(30000, 30100).toString()).toBe('tcp/30000-30100');
     expect(Port.udp(53).toString()).toBe('udp/53');
-    expect(Port.icmpPing().toString()).toBe('icmp/8');
+    expect(Port.icmpPing().toString()).toBe('icmp/8:0');
+    expect(Port.allIcmp().toString()).toBe('icmp');
     expect(Port.vrrp().toString()).toBe('vrrp');
     expect(Port.allTraffic().toString()).toBe('all');
   });
