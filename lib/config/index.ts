@@ -1,1 +1,4 @@
 export * from './cloud-init';
+export * from './files';
+export * from './quote';
+export * from './nginx';
