@@ -2,3 +2,8 @@ export * from './cloud-init';
 export * from './files';
 export * from './quote';
 export * from './nginx';
+export * from './systemd';
+export * from './systemd-volume';
+export * from './redis';
+export * from './nfs';
+export * from './zfs';
