@@ -1,12 +1,12 @@
 import { Construct } from 'constructs';
-import { Fn, Token } from '../core/cdk';
+import { Fn, Lazy, Token } from '../core/cdk';
 import { Connections, IConnectable, ISecurityGroup } from '../core/connections';
 import { escapeTerraformTemplate } from '../core/escape';
-import { recordHostManifest } from '../core/host-files';
-import { CloudConfig, renderCloudConfig } from '../config/cloud-init';
+import { HOST_MANIFEST_KEY, HostManifest, recordHostManifest } from '../core/host-files';
+import { CloudConfig, mergeCloudConfigs, renderCloudConfig } from '../config/cloud-init';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
-import { checkInteger } from '../core/validate';
+import { checkInteger, checkName } from '../core/validate';
 import { BlockstorageVolumeV3 } from '../../.gen/providers/openstack/blockstorage-volume-v3';
 import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instance-v2';
 import { DataOpenstackImagesImageV2 } from '../../.gen/providers/openstack/data-openstack-images-image-v2';
@@ -33,9 +33,10 @@ export interface HostProps {
   readonly keyPairName?: string;
   /**
    * First-boot configuration, rendered to `#cloud-config` user data (Terraform-escaped here).
-   * Changing it REPLACES the instance (`user_data` is ForceNew): keep it to bootstrap only and
-   * push changing configuration in place.
-   * @default - none
+   * More fragments can be added with {@link Host.addCloudConfig}; the user data is rendered at
+   * synth from all of them. Changing it REPLACES the instance (`user_data` is ForceNew): keep it
+   * to bootstrap only and push changing configuration in place.
+   * @default - none (no user data unless a fragment is added later)
    */
   readonly cloudConfig?: CloudConfig;
   /**
@@ -49,7 +50,8 @@ export interface HostProps {
    */
   readonly serverGroup?: ServerGroup;
   /**
-   * Instance name in the cloud.
+   * Instance name in the cloud (and the host name in `webfarm configs`): lowercase letters,
+   * digits and `-`.
    * @default - the construct id, lowercased
    */
   readonly name?: string;
@@ -68,6 +70,16 @@ export interface HostProps {
    * @default - `{ "webfarm:path": <construct path> }`
    */
   readonly metadata?: Record<string, string>;
+}
+
+/**
+ * A cloud-config fragment computed at synth, for fragments that depend on state that changes
+ * after construction (a worker group's environment file, say). `produce` is called every time
+ * the user data is rendered and must return the fragment as it stands then.
+ */
+export interface CloudConfigProducer {
+  /** Returns the fragment. */
+  readonly produce: () => CloudConfig;
 }
 
 /** Props of {@link Host.addVolume}. */
@@ -117,7 +129,9 @@ export class Host extends Construct implements IConnectable {
   public readonly connections: Connections;
   /** The instance name. */
   public readonly hostName: string;
-  private readonly renderedUserData?: string;
+  /** What the host is (`worker`, `nginx-balancer`, …). */
+  public readonly role: string;
+  private readonly fragments: Array<CloudConfig | CloudConfigProducer> = [];
 
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
@@ -156,7 +170,10 @@ export class Host extends Construct implements IConnectable {
         });
       }
     }
+    if (props.name !== undefined) checkName(path, 'name', props.name);
     this.hostName = props.name ?? id.toLowerCase();
+    this.role = props.role ?? 'host';
+    if (props.cloudConfig) this.addCloudConfig(props.cloudConfig);
     this.connections = new Connections({ securityGroups: props.securityGroups });
     this.port = new NetworkingPortV2(this, 'Port', {
       name: this.hostName,
@@ -169,9 +186,6 @@ export class Host extends Construct implements IConnectable {
         : {}),
     });
     this.privateAddress = Token.asString(Fn.element(this.port.allFixedIps, 0));
-    const userData = props.cloudConfig
-      ? renderCloudConfig(props.cloudConfig, `${path} cloud-init`)
-      : undefined;
     this.instance = new ComputeInstanceV2(this, 'Resource', {
       name: this.hostName,
       imageName: props.bootVolumeSizeGb === undefined ? props.image : undefined,
@@ -179,7 +193,13 @@ export class Host extends Construct implements IConnectable {
       keyPair: props.keyPairName,
       network: [{ port: this.port.id }],
       metadata: props.metadata ?? { 'webfarm:path': path },
-      ...(userData !== undefined ? { userData: escapeTerraformTemplate(userData) } : {}),
+      // Rendered at synth from every fragment added by then, escaped for Terraform exactly once.
+      userData: Lazy.stringValue({
+        produce: () => {
+          const text = this.userData;
+          return text === undefined ? undefined : escapeTerraformTemplate(text);
+        },
+      }),
       ...(props.serverGroup ? { schedulerHints: [{ group: props.serverGroup.serverGroupId }] } : {}),
       ...(props.bootVolumeSizeGb !== undefined
         ? {
@@ -197,33 +217,70 @@ export class Host extends Construct implements IConnectable {
           }
         : {}),
     });
-    this.renderedUserData = userData;
-    if (props.cloudConfig && userData !== undefined) {
-      recordHostManifest(this.instance, {
-        host: this.hostName,
-        role: props.role ?? 'host',
-        delivery: 'cloud-init',
-        files: [
-          {
-            path: '/var/lib/cloud/instance/user-data.txt',
-            content: userData,
-            mode: '0600',
-            check: 'cloud-init schema --config-file /var/lib/cloud/instance/user-data.txt',
-          },
-          ...(props.cloudConfig.writeFiles ?? []).map((f) => ({
-            path: f.path,
-            content: f.content,
-            owner: f.owner,
-            mode: f.permissions,
-          })),
-        ],
-      });
+    // The manifest lists the final files too: produced at synth, like the user data.
+    this.instance.addOverride(
+      `//.${HOST_MANIFEST_KEY}`,
+      Lazy.anyValue({
+        produce: () => {
+          const manifest = this.manifest();
+          return manifest === undefined ? undefined : manifestValue(manifest);
+        },
+      }),
+    );
+  }
+
+  /**
+   * Adds a cloud-config fragment, merged after the ones before it (lists concatenated, scalars
+   * of later fragments win; see `mergeCloudConfigs`). A plain fragment is checked at once
+   * together with the other plain fragments; a {@link CloudConfigProducer} is rendered at synth.
+   */
+  public addCloudConfig(fragment: CloudConfig | CloudConfigProducer): void {
+    this.fragments.push(fragment);
+    if (!isProducer(fragment)) {
+      renderCloudConfig(
+        mergeCloudConfigs(...this.fragments.filter((f): f is CloudConfig => !isProducer(f))),
+        `${this.node.path} cloud-init`,
+      );
     }
   }
 
-  /** The rendered user data, if any. */
+  /** The merged cloud-config as it stands now, or `undefined` when no fragment was added. */
+  public get cloudConfig(): CloudConfig | undefined {
+    if (this.fragments.length === 0) return undefined;
+    return mergeCloudConfigs(...this.fragments.map((f) => (isProducer(f) ? f.produce() : f)));
+  }
+
+  /**
+   * The `#cloud-config` user data as it stands now (not yet Terraform-escaped; token markers in
+   * place), or `undefined` when no fragment was added.
+   */
   public get userData(): string | undefined {
-    return this.renderedUserData;
+    const config = this.cloudConfig;
+    return config === undefined ? undefined : renderCloudConfig(config, `${this.node.path} cloud-init`);
+  }
+
+  private manifest(): HostManifest | undefined {
+    const config = this.cloudConfig;
+    if (config === undefined) return undefined;
+    return {
+      host: this.hostName,
+      role: this.role,
+      delivery: 'cloud-init',
+      files: [
+        {
+          path: '/var/lib/cloud/instance/user-data.txt',
+          content: renderCloudConfig(config, `${this.node.path} cloud-init`),
+          mode: '0600',
+          check: 'cloud-init schema --config-file /var/lib/cloud/instance/user-data.txt',
+        },
+        ...(config.writeFiles ?? []).map((f) => ({
+          path: f.path,
+          content: f.content,
+          owner: f.owner,
+          mode: f.permissions,
+        })),
+      ],
+    };
   }
 
   /**
@@ -252,4 +309,22 @@ export class Host extends Construct implements IConnectable {
     });
     return { volume, attachment, devicePath: `/dev/disk/by-id/virtio-${Fn.substr(volume.id, 0, 20)}` };
   }
+}
+
+function isProducer(fragment: CloudConfig | CloudConfigProducer): fragment is CloudConfigProducer {
+  return typeof (fragment as CloudConfigProducer).produce === 'function';
+}
+
+/** The value `recordHostManifest` writes under the resource's `//` block, computed late. */
+function manifestValue(manifest: HostManifest): unknown {
+  let value: unknown;
+  recordHostManifest(
+    {
+      addOverride: (_path: string, v: unknown) => {
+        value = v;
+      },
+    },
+    manifest,
+  );
+  return value;
 }

@@ -1,0 +1,228 @@
+import { Construct } from 'constructs';
+import { Annotations } from '../core/cdk';
+import { Connections, IConnectable } from '../core/connections';
+import { ValidationError } from '../core/errors';
+import { Peer } from '../core/peer';
+import { Port } from '../core/port';
+import { isUnresolved } from '../core/tokens';
+import { checkCidr } from '../core/validate';
+import { FloatingIp } from './floating-ip';
+import { Host } from './host';
+import { IKeyPair } from './keypair';
+import { INetwork } from './network';
+import { SecurityGroup } from './security-group';
+
+/** The SSH port. */
+const SSH = Port.tcp(22);
+
+/**
+ * sshd settings of the bastion: keys only, no root, no agent or X11 forwarding (ProxyJump needs
+ * none of them, only TCP forwarding). A drop-in read by the `Include` of Debian's and Ubuntu's
+ * `sshd_config`, written before sshd first starts.
+ */
+export const BASTION_SSHD_CONFIG = [
+  '# webfarm bastion: keys only, jump host only',
+  'PasswordAuthentication no',
+  'KbdInteractiveAuthentication no',
+  'PermitRootLogin no',
+  'X11Forwarding no',
+  'AllowAgentForwarding no',
+  'AllowTcpForwarding yes',
+  'PermitTunnel no',
+  '',
+].join('\n');
+
+/** Something that can open SSH to a target for the administrators. */
+export interface IAdminAccess {
+  /** Lets the administrators reach `target` on tcp/22 (directly, or through the bastion). */
+  allowSshTo(target: IConnectable): void;
+}
+
+/** Props of {@link Bastion}. */
+export interface BastionProps {
+  /** The network the bastion's port is on (the network of the hosts it reaches). */
+  readonly network: INetwork;
+  /** Image name. */
+  readonly image: string;
+  /** Flavor name (the smallest will do). */
+  readonly flavor: string;
+  /** External network to allocate the bastion's floating IP from, e.g. `public`. */
+  readonly floatingIpPool: string;
+  /** Who may SSH to the bastion. At least one CIDR: a bastion nobody may reach is refused. */
+  readonly adminCidrs: string[];
+  /**
+   * Keypair for the bastion's default user.
+   * @default - none (users from cloud-init only)
+   */
+  readonly keyPair?: IKeyPair;
+  /**
+   * Instance name.
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+}
+
+/**
+ * A small jump host: its own security group admitting SSH from the admin CIDRs only, a floating
+ * IP (a separate resource, so replacing the instance keeps the address), and sshd restricted to
+ * keys. Reach the workers with `ssh -J <user>@<bastion address> <user>@<worker address>`.
+ */
+export class Bastion extends Construct implements IConnectable {
+  /** The instance. */
+  public readonly host: Host;
+  /** The bastion's group. */
+  public readonly securityGroup: SecurityGroup;
+  /** The floating IP. */
+  public readonly floatingIp: FloatingIp;
+  /** The public address (a Terraform reference). */
+  public readonly publicAddress: string;
+  /** The private address (a Terraform reference). */
+  public readonly privateAddress: string;
+  /** The bastion's connections (its group). */
+  public readonly connections: Connections;
+
+  constructor(scope: Construct, id: string, props: BastionProps) {
+    super(scope, id);
+    const path = this.node.path;
+    const cidrs = checkAdminCidrs(path, props.adminCidrs);
+    if (cidrs.length === 0) {
+      throw new ValidationError({
+        path,
+        what: 'adminCidrs',
+        value: props.adminCidrs ?? [],
+        allowed: 'at least one CIDR block (a bastion nobody may reach is of no use)',
+        fix: 'give the networks your administrators connect from, e.g. ["198.51.100.0/24"]',
+      });
+    }
+    checkPoolName(path, props.floatingIpPool);
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      description: `webfarm bastion ${path}: SSH from the admin networks`,
+    });
+    for (const cidr of cidrs) {
+      this.securityGroup.connections.allowFrom(Peer.cidr(cidr), SSH, 'SSH from an admin network');
+    }
+    warnOnWorld(this, cidrs);
+    this.host = new Host(this, 'Host', {
+      network: props.network,
+      image: props.image,
+      flavor: props.flavor,
+      securityGroups: [this.securityGroup],
+      keyPairName: props.keyPair?.keyPairName,
+      role: 'bastion',
+      name: props.name,
+      cloudConfig: {
+        writeFiles: [
+          {
+            path: '/etc/ssh/sshd_config.d/60-webfarm-bastion.conf',
+            content: BASTION_SSHD_CONFIG,
+            permissions: '0644',
+          },
+        ],
+      },
+    });
+    this.floatingIp = new FloatingIp(this, 'FloatingIp', {
+      pool: props.floatingIpPool,
+      portId: this.host.port.id,
+    });
+    this.publicAddress = this.floatingIp.address;
+    this.privateAddress = this.host.privateAddress;
+    this.connections = this.securityGroup.connections;
+  }
+}
+
+/** Props of {@link AdminAccess}. */
+export interface AdminAccessProps {
+  /**
+   * The networks administrators connect from. There is deliberately no default: without CIDRs no
+   * SSH rule is written anywhere (and never one from `0.0.0.0/0` unless you name it).
+   * @default - none: no SSH access
+   */
+  readonly adminCidrs?: string[];
+  /**
+   * A bastion: SSH from `adminCidrs` reaches only the bastion, and targets admit SSH from the
+   * bastion's group only.
+   * @default - no bastion: targets admit SSH from `adminCidrs` directly
+   */
+  readonly bastion?: Omit<BastionProps, 'adminCidrs'>;
+}
+
+/**
+ * SSH for administrators, by intent: `admin.allowSshTo(workers)` (or a worker group's
+ * `adminAccess` prop) opens tcp/22 to the target from the admin networks, or from the bastion
+ * when there is one.
+ *
+ * ```ts
+ * const admin = new AdminAccess(this, 'Admin', {
+ *   adminCidrs: ['198.51.100.0/24'],
+ *   bastion: { network, image: 'Featured-Ubuntu24', flavor: 'm3.tiny', floatingIpPool: 'public' },
+ * });
+ * ```
+ */
+export class AdminAccess extends Construct implements IAdminAccess {
+  /** The admin networks. */
+  public readonly adminCidrs: readonly string[];
+  /** The bastion, when asked for. */
+  public readonly bastion?: Bastion;
+
+  constructor(scope: Construct, id: string, props: AdminAccessProps = {}) {
+    super(scope, id);
+    this.adminCidrs = checkAdminCidrs(this.node.path, props.adminCidrs ?? []);
+    if (props.bastion) {
+      this.bastion = new Bastion(this, 'Bastion', { ...props.bastion, adminCidrs: [...this.adminCidrs] });
+    } else {
+      warnOnWorld(this, this.adminCidrs);
+    }
+  }
+
+  /**
+   * Opens tcp/22 to `target`: from the bastion's group when there is a bastion, else from each
+   * admin CIDR. With no CIDRs and no bastion, it writes nothing.
+   */
+  public allowSshTo(target: IConnectable): void {
+    if (this.bastion) {
+      target.connections.allowFrom(this.bastion, SSH, 'SSH from the bastion');
+      return;
+    }
+    for (const cidr of this.adminCidrs) {
+      target.connections.allowFrom(Peer.cidr(cidr), SSH, 'SSH from an admin network');
+    }
+  }
+}
+
+function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): string[] {
+  if (cidrs === undefined) return [];
+  if (!Array.isArray(cidrs)) {
+    throw new ValidationError({
+      path,
+      what: 'adminCidrs',
+      value: cidrs,
+      allowed: 'a list of CIDR blocks',
+      fix: 'write adminCidrs: ["198.51.100.0/24"]',
+    });
+  }
+  for (const cidr of cidrs) checkCidr(path, 'admin CIDR', cidr);
+  return [...cidrs];
+}
+
+function checkPoolName(path: string, pool: string): void {
+  if (isUnresolved(pool)) return;
+  if (typeof pool !== 'string' || pool.trim() === '') {
+    throw new ValidationError({
+      path,
+      what: 'floatingIpPool',
+      value: pool,
+      allowed: 'the name of an external network',
+      fix: 'give the external network, e.g. "public" (`openstack network list --external`)',
+    });
+  }
+}
+
+function warnOnWorld(scope: Construct, cidrs: readonly string[]): void {
+  const world = cidrs.filter((c) => c === '0.0.0.0/0' || c === '::/0');
+  if (world.length) {
+    Annotations.of(scope).addWarning(
+      `SSH is open to the whole internet (${world.join(', ')}) because adminCidrs names it; ` +
+        'prefer the networks your administrators use.',
+    );
+  }
+}

@@ -1,0 +1,561 @@
+import { Construct } from 'constructs';
+import { CloudConfig, CloudInitFile, mergeCloudConfigs, renderCloudConfig } from '../config/cloud-init';
+import { BalancerNode, IWorkerPool, WorkerNode } from '../core/balancer';
+import { Connections } from '../core/connections';
+import { ValidationError } from '../core/errors';
+import { Port } from '../core/port';
+import { isUnresolved } from '../core/tokens';
+import { checkInteger, checkName, checkPort } from '../core/validate';
+import { IAdminAccess } from './admin-access';
+import { Host, HostVolume } from './host';
+import { IKeyPair } from './keypair';
+import { INetwork } from './network';
+import { ResolvedRoles, WorkerRoles } from './roles';
+import { SecurityGroup } from './security-group';
+import { ServerGroup } from './server-group';
+import { WorkerApp, WorkerAppConfig, checkAbsolutePath } from './worker-group-app';
+import { checkEnvName, checkEnvValue, renderEnvFile } from './worker-group-env';
+
+/** Placement of a group's nodes on hypervisors. */
+export type WorkerPlacement = 'anti-affinity' | 'soft-anti-affinity';
+
+/** A data volume on every node of a group. */
+export interface WorkerDataVolume {
+  /** Size in GiB. */
+  readonly sizeGb: number;
+  /**
+   * Cinder volume type.
+   * @default - the cloud's default type
+   */
+  readonly volumeType?: string;
+  /**
+   * Refuse `terraform destroy` of the volumes (`prevent_destroy`, DESIGN decision 8).
+   * @default true
+   */
+  readonly preventDestroy?: boolean;
+  /**
+   * Where to mount it. At first boot the node waits for the volume to be attached, makes an ext4
+   * file system ONLY when `blkid` finds none on it (an existing file system is never touched, and
+   * a disk it cannot probe is left alone and reported), adds it to `/etc/fstab` and mounts it.
+   * @default - attached, not formatted or mounted
+   */
+  readonly mountPoint?: string;
+}
+
+/** Props of {@link WorkerGroup}. */
+export interface WorkerGroupProps {
+  /** The network the nodes are on. */
+  readonly network: INetwork;
+  /** Image name, e.g. `Featured-Ubuntu24`. */
+  readonly image: string;
+  /** Flavor name, e.g. `m3.small`. */
+  readonly flavor: string;
+  /**
+   * Number of nodes, named `<name>-1` … `<name>-<count>`. Raising it appends nodes and leaves
+   * the existing ones untouched. Give either `count` or `nodeNames`.
+   * @default 2
+   */
+  readonly count?: number;
+  /**
+   * Explicit node names instead of `count` (each a lowercase DNS label, unique). Construct ids
+   * derive from the names (`Node-<name>`), so the order does not matter and removing one node
+   * leaves the others alone.
+   * @default - `<name>-1` … `<name>-<count>`
+   */
+  readonly nodeNames?: string[];
+  /**
+   * The group's name: node names, the environment file, the systemd unit and the compose project
+   * derive from it.
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+  /**
+   * `anti-affinity`: every node on a different hypervisor, or the boot fails (the seed VISA
+   * platform's "different physical hosts"); `soft-anti-affinity`: spread when the cloud can.
+   * @default 'anti-affinity'
+   */
+  readonly placement?: WorkerPlacement;
+  /**
+   * Keypair for the image's default user.
+   * @default - none (users from cloud-init only)
+   */
+  readonly keyPair?: IKeyPair;
+  /**
+   * How the app is started: a systemd unit or a docker compose project, both reading the
+   * environment file.
+   * @default - no app is started (packages, files and the environment file only)
+   */
+  readonly app?: WorkerApp;
+  /**
+   * The port the app serves on: the default port of `connections`
+   * (`workers.connections.allowDefaultPortFrom(balancer)`).
+   * @default - no default port
+   */
+  readonly appPort?: number;
+  /**
+   * Debian/Ubuntu packages to install.
+   * @default - none (besides what the app needs)
+   */
+  readonly packages?: string[];
+  /**
+   * Files to write on every node.
+   * @default - none
+   */
+  readonly files?: CloudInitFile[];
+  /**
+   * Environment variables of the app on every node, written to `/etc/webfarm/<name>.env` (mode
+   * 0600). Values may be Terraform references (see `addEnvironment`).
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Variables that differ on exactly one primary node.
+   * @default - no roles: every node gets the same environment, and no node is primary
+   */
+  readonly roles?: WorkerRoles;
+  /**
+   * Boot from a new volume of this size (GiB), deleted with the instance.
+   * @default - boot from the image on the flavor's disk
+   */
+  readonly bootVolumeSizeGb?: number;
+  /**
+   * A data volume per node (`Volume-data`), attached by its own attachment.
+   * @default - none
+   */
+  readonly dataVolume?: WorkerDataVolume;
+  /**
+   * SSH for administrators (`AdminAccess`): tcp/22 from the admin networks or the bastion.
+   * @default - no SSH rule
+   */
+  readonly adminAccess?: IAdminAccess;
+  /**
+   * Allow every outbound connection (package installs, image pulls, DNS). With `false`, egress is
+   * written path by path by `connections`, and the nodes cannot install packages unless you
+   * open a way.
+   * @default true
+   */
+  readonly allowAllOutbound?: boolean;
+}
+
+/**
+ * A group of identical app servers: N instances (each on its own port, see {@link Host}) in one
+ * Nova server group with an anti-affinity policy, one security group, and a first-boot
+ * cloud-config with the packages, files, the app's environment file and the app's start.
+ *
+ * Nodes are keyed by name (`Node-web-1`): adding a node adds that node's resources and changes
+ * nothing else. The user data is rendered at synth, so `addCloudConfig` and `addEnvironment`
+ * reach every node, including nodes added later.
+ *
+ * ```ts
+ * const workers = new WorkerGroup(this, 'Web', {
+ *   network, image: 'Featured-Ubuntu24', flavor: 'm3.small', count: 2, appPort: 8080,
+ *   app: WorkerApp.systemd({ execStart: '/opt/app/bin/server' }),
+ * });
+ * workers.addEnvironment({ REDIS_URL: redis.url });
+ * pool.addTarget(workers);
+ * ```
+ */
+export class WorkerGroup extends Construct implements IWorkerPool {
+  /** The group name. */
+  public readonly name: string;
+  /** The nodes' security group. */
+  public readonly securityGroup: SecurityGroup;
+  /** The server group every node is scheduled into. */
+  public readonly serverGroup: ServerGroup;
+  /** The nodes' connections (their security group; default port `appPort`). */
+  public readonly connections: Connections;
+  /** Where the environment file lands on each node: `/etc/webfarm/<name>.env`. */
+  public readonly envFilePath: string;
+  /** The roles, resolved (primary node and role variables), when given. */
+  public readonly roles?: ResolvedRoles;
+
+  private readonly props: WorkerGroupProps;
+  private readonly hostsByName = new Map<string, Host>();
+  private readonly volumesByName = new Map<string, HostVolume>();
+  private readonly environment = new Map<string, string>();
+  private readonly fragments: CloudConfig[] = [];
+  private readonly app?: WorkerAppConfig;
+  private registeredWithBalancer = false;
+
+  constructor(scope: Construct, id: string, props: WorkerGroupProps) {
+    super(scope, id);
+    const path = this.node.path;
+    this.props = props;
+    this.name = props.name ?? id.toLowerCase();
+    checkName(path, 'name', this.name);
+    checkImageAndFlavor(path, props);
+    const nodeNames = initialNodeNames(path, this.name, props);
+    const placement = props.placement ?? 'anti-affinity';
+    if (placement !== 'anti-affinity' && placement !== 'soft-anti-affinity') {
+      throw new ValidationError({
+        path,
+        what: 'placement',
+        value: placement,
+        allowed: '"anti-affinity" or "soft-anti-affinity"',
+        fix: 'use "soft-anti-affinity" when the cloud has fewer hypervisors than nodes',
+      });
+    }
+    if (props.appPort !== undefined) checkPort(path, 'appPort', props.appPort);
+    if (props.bootVolumeSizeGb !== undefined) {
+      checkInteger(
+        path,
+        'bootVolumeSizeGb',
+        props.bootVolumeSizeGb,
+        1,
+        65536,
+        'give the size in GiB, e.g. 20',
+      );
+    }
+    if (props.dataVolume) {
+      checkInteger(
+        path,
+        'dataVolume.sizeGb',
+        props.dataVolume.sizeGb,
+        1,
+        65536,
+        'give the size in GiB, e.g. 100',
+      );
+      if (props.dataVolume.mountPoint !== undefined) {
+        checkAbsolutePath(path, 'dataVolume.mountPoint', props.dataVolume.mountPoint);
+        if (props.dataVolume.mountPoint === '/') {
+          throw new ValidationError({
+            path,
+            what: 'dataVolume.mountPoint',
+            value: '/',
+            allowed: 'a directory below /',
+            fix: 'mount the volume at e.g. "/srv/data"',
+          });
+        }
+      }
+    }
+    this.envFilePath = `/etc/webfarm/${this.name}.env`;
+    if (props.roles) this.roles = ResolvedRoles.resolve(path, props.roles, nodeNames);
+    if (props.environment) this.addEnvironment(props.environment);
+    this.app = props.app?.bind({ name: this.name, envFilePath: this.envFilePath, path });
+
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      description: `webfarm worker group ${path}`,
+      allowAllOutbound: props.allowAllOutbound ?? true,
+    });
+    this.serverGroup = new ServerGroup(this, 'ServerGroup', { policy: placement });
+    this.connections = new Connections({
+      securityGroups: [this.securityGroup],
+      defaultPort: props.appPort !== undefined ? Port.tcp(props.appPort) : undefined,
+    });
+    for (const nodeName of nodeNames) this.createNode(nodeName);
+    // Checks packages and files now rather than at synth.
+    renderCloudConfig(this.nodeCloudConfig(nodeNames[0]), `${path} cloud-init`);
+    props.adminAccess?.allowSshTo(this);
+    this.node.addValidation({
+      validate: () => {
+        if (!this.roles) return [];
+        const primaries = this.nodes.filter((n) => n.primary).length;
+        return primaries === 1
+          ? []
+          : [`${this.node.path}: ${primaries} primary nodes; exactly one is required`];
+      },
+    });
+  }
+
+  /** The nodes, in the order they were created (`web-1`, `web-2`, …). */
+  public get nodes(): readonly WorkerNode[] {
+    return [...this.hostsByName.entries()].map(([name, host]) => ({
+      name,
+      privateAddress: host.privateAddress,
+      primary: this.roles?.isPrimary(name) ?? false,
+    }));
+  }
+
+  /** The nodes' hosts (instance, port), in node order. */
+  public get hosts(): readonly Host[] {
+    return [...this.hostsByName.values()];
+  }
+
+  /** The host of node `name`. */
+  public host(name: string): Host {
+    const host = this.hostsByName.get(name);
+    if (!host) {
+      throw new ValidationError({
+        path: this.node.path,
+        what: 'node',
+        value: name,
+        allowed: [...this.hostsByName.keys()].map((n) => JSON.stringify(n)).join(', '),
+        fix: 'name one of the nodes of this group',
+      });
+    }
+    return host;
+  }
+
+  /** The data volume of node `name`, when the group has `dataVolume`. */
+  public dataVolume(name: string): HostVolume | undefined {
+    this.host(name);
+    return this.volumesByName.get(name);
+  }
+
+  /**
+   * Adds a node and returns it: `<name>-<n+1>` after the highest numbered one, or `name`. Add
+   * nodes before registering the group with a balancer pool: a pool takes the nodes there are
+   * when `addTarget` runs, so adding one afterwards is refused.
+   */
+  public addNode(name?: string): WorkerNode {
+    const path = this.node.path;
+    if (this.registeredWithBalancer) {
+      throw new ValidationError({
+        path,
+        what: 'addNode after the group joined a balancer pool',
+        value: name ?? '(next node)',
+        allowed: 'adding nodes before pool.addTarget(group)',
+        fix: 'raise count (or extend nodeNames), or add the node before registering the group',
+      });
+    }
+    const nodeName = name ?? this.nextNodeName();
+    checkName(path, 'node name', nodeName);
+    if (this.hostsByName.has(nodeName)) {
+      throw new ValidationError({
+        path,
+        what: 'node name',
+        value: nodeName,
+        allowed: `a name not yet used (taken: ${[...this.hostsByName.keys()].join(', ')})`,
+        fix: 'choose another name',
+      });
+    }
+    this.createNode(nodeName);
+    return this.nodes[this.nodes.length - 1];
+  }
+
+  /**
+   * Adds a cloud-config fragment to every node (also nodes added later), after the group's
+   * packages and files and before the app starts. Changing user data replaces the instances.
+   */
+  public addCloudConfig(fragment: CloudConfig): void {
+    this.fragments.push(fragment);
+    for (const name of this.hostsByName.keys()) {
+      renderCloudConfig(this.nodeCloudConfig(name), `${this.node.path} cloud-init`);
+    }
+  }
+
+  /**
+   * Adds variables to the environment file of every node. Values may be Terraform references
+   * (a generated password): they must then resolve to one line without `'`, `"` or `\` (use
+   * `ENV_SAFE_SPECIAL_CHARACTERS` for a `random_password`). Literal values may hold anything but
+   * newlines, carriage returns and NUL: they reach the app verbatim, `$`, quotes, backslashes,
+   * backticks and spaces included. Setting a variable again to another value is refused, and so
+   * is a variable the roles set.
+   */
+  public addEnvironment(variables: Readonly<Record<string, string>>): void {
+    const path = this.node.path;
+    for (const [name, value] of Object.entries(variables)) {
+      checkEnvName(path, name);
+      checkEnvValue(path, name, value);
+      if (this.roles?.names.includes(name)) {
+        throw new ValidationError({
+          path,
+          what: 'environment variable',
+          value: name,
+          allowed: `a name the roles do not set (${this.roles.names.join(', ')})`,
+          fix: 'set it in roles.primaryEnvironment and roles.secondaryEnvironment only',
+        });
+      }
+      const existing = this.environment.get(name);
+      if (existing !== undefined && existing !== value) {
+        throw new ValidationError({
+          path,
+          what: `environment variable ${name}`,
+          value,
+          allowed: `its value already set: ${JSON.stringify(existing)}`,
+          fix: 'set each variable once',
+        });
+      }
+      this.environment.set(name, value);
+    }
+  }
+
+  /**
+   * The variables of node `name`, in file order: the group's, then the roles'.
+   */
+  public environmentOf(name: string): Array<[string, string]> {
+    this.host(name);
+    return [...this.environment.entries(), ...(this.roles?.environmentOf(name) ?? [])];
+  }
+
+  /** The text of node `name`'s environment file (token markers in place). */
+  public envFileOf(name: string): string {
+    this.host(name);
+    const role = this.roles ? (this.roles.isPrimary(name) ? ' (primary)' : ' (secondary)') : '';
+    return renderEnvFile(
+      this.node.path,
+      this.environmentOf(name),
+      `webfarm: environment of ${this.name} node ${name}${role}.\n` +
+        'Read by systemd (EnvironmentFile=) and by sh (set -a; . this-file).',
+    );
+  }
+
+  /** The full cloud-config of node `name` as it stands now. */
+  public nodeCloudConfig(name: string): CloudConfig {
+    const volume = this.volumesByName.get(name);
+    const mountPoint = this.props.dataVolume?.mountPoint;
+    const base: CloudConfig = {
+      packages: this.props.packages,
+      writeFiles: [
+        { path: this.envFilePath, content: this.envFileOf(name), permissions: '0600' },
+        ...(this.props.files ?? []),
+      ],
+      runcmd:
+        volume && mountPoint !== undefined
+          ? [['sh', '-c', renderMountScript(volume.devicePath, mountPoint)]]
+          : undefined,
+    };
+    return mergeCloudConfigs(
+      base,
+      ...(this.app ? [this.app.setup] : []),
+      ...this.fragments,
+      ...(this.app ? [this.app.start] : []),
+    );
+  }
+
+  /** Every node on `port`, named after the node (`web-1`), at its private address. */
+  public balancerNodes(port: number): BalancerNode[] {
+    checkPort(this.node.path, 'balancer port', port);
+    this.registeredWithBalancer = true;
+    return this.nodes.map((n) => ({ name: n.name, host: n.privateAddress, port }));
+  }
+
+  private createNode(nodeName: string): void {
+    const props = this.props;
+    const host = new Host(this, `Node-${nodeName}`, {
+      network: props.network,
+      image: props.image,
+      flavor: props.flavor,
+      securityGroups: [this.securityGroup],
+      keyPairName: props.keyPair?.keyPairName,
+      role: 'worker',
+      serverGroup: this.serverGroup,
+      name: nodeName,
+      bootVolumeSizeGb: props.bootVolumeSizeGb,
+    });
+    this.hostsByName.set(nodeName, host);
+    if (props.dataVolume) {
+      this.volumesByName.set(
+        nodeName,
+        host.addVolume('data', {
+          sizeGb: props.dataVolume.sizeGb,
+          volumeType: props.dataVolume.volumeType,
+          preventDestroy: props.dataVolume.preventDestroy,
+        }),
+      );
+    }
+    host.addCloudConfig({ produce: () => this.nodeCloudConfig(nodeName) });
+  }
+
+  private nextNodeName(): string {
+    const prefix = `${this.name}-`;
+    let highest = 0;
+    for (const name of this.hostsByName.keys()) {
+      const n = name.startsWith(prefix) ? Number(name.slice(prefix.length)) : NaN;
+      if (Number.isInteger(n) && n > highest) highest = n;
+    }
+    return `${prefix}${highest + 1}`;
+  }
+}
+
+/**
+ * The first-boot script that mounts a data volume: wait for the device, make a file system only
+ * when there is none, add it to fstab once, mount. Exported for tests (shellcheck).
+ */
+export function renderMountScript(devicePath: string, mountPoint: string): string {
+  return [
+    'set -eu',
+    `dev=${devicePath}`,
+    `dir=${mountPoint}`,
+    'i=0',
+    'while [ ! -e "$dev" ]; do',
+    '  i=$((i + 1))',
+    '  if [ "$i" -gt 150 ]; then echo "webfarm: $dev was not attached within 5 minutes" >&2; exit 1; fi',
+    '  sleep 2',
+    'done',
+    'rc=0',
+    'blkid -p "$dev" >/dev/null 2>&1 || rc=$?',
+    'if [ "$rc" -eq 2 ]; then',
+    '  mkfs.ext4 -q "$dev"',
+    'elif [ "$rc" -ne 0 ]; then',
+    '  echo "webfarm: cannot probe $dev (blkid exit $rc); not formatting it" >&2',
+    '  exit 1',
+    'fi',
+    'mkdir -p "$dir"',
+    'if ! grep -q "^$dev " /etc/fstab; then',
+    '  echo "$dev $dir ext4 defaults,nofail 0 2" >> /etc/fstab',
+    'fi',
+    'mountpoint -q "$dir" || mount "$dir"',
+    '',
+  ].join('\n');
+}
+
+function checkImageAndFlavor(path: string, props: WorkerGroupProps): void {
+  for (const [what, value] of [
+    ['image', props.image],
+    ['flavor', props.flavor],
+  ] as const) {
+    if (isUnresolved(value)) continue;
+    if (typeof value !== 'string' || value.trim() === '') {
+      throw new ValidationError({
+        path,
+        what,
+        value,
+        allowed: `a ${what} name of your cloud`,
+        fix: `give the ${what} name, e.g. from \`openstack ${what} list\``,
+      });
+    }
+  }
+}
+
+function initialNodeNames(path: string, name: string, props: WorkerGroupProps): string[] {
+  if (props.count !== undefined && props.nodeNames !== undefined) {
+    throw new ValidationError({
+      path,
+      what: 'count and nodeNames',
+      value: { count: props.count, nodeNames: props.nodeNames },
+      allowed: 'one of them',
+      fix: 'give count for nodes named <name>-1…<name>-N, or nodeNames for names of your own',
+    });
+  }
+  if (props.nodeNames !== undefined) {
+    if (!Array.isArray(props.nodeNames) || props.nodeNames.length === 0) {
+      throw new ValidationError({
+        path,
+        what: 'nodeNames',
+        value: props.nodeNames,
+        allowed: 'at least one node name',
+        fix: 'list the nodes, e.g. ["web-a", "web-b"], or give count',
+      });
+    }
+    const seen = new Set<string>();
+    for (const nodeName of props.nodeNames) {
+      checkName(path, 'node name', nodeName);
+      if (seen.has(nodeName)) {
+        throw new ValidationError({
+          path,
+          what: 'node name',
+          value: nodeName,
+          allowed: 'each name once',
+          fix: 'remove the duplicate',
+        });
+      }
+      seen.add(nodeName);
+    }
+    return [...props.nodeNames];
+  }
+  const count = props.count ?? 2;
+  checkInteger(path, 'count', count, 1, Number.MAX_SAFE_INTEGER, 'give the number of nodes, at least 1');
+  if (isUnresolved(count)) {
+    throw new ValidationError({
+      path,
+      what: 'count',
+      value: 'a Terraform reference',
+      allowed: 'a number known at synth (each node is its own resource, keyed by name)',
+      fix: 'give a literal count',
+    });
+  }
+  const names = Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
+  for (const nodeName of names) checkName(path, 'node name', nodeName);
+  return names;
+}
