@@ -7,3 +7,4 @@ export * from './systemd-volume';
 export * from './redis';
 export * from './nfs';
 export * from './zfs';
+export * from './delivery';

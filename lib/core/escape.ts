@@ -1,5 +1,5 @@
 import { Fn } from './cdk';
-import { mapLiterals } from './tokens';
+import { mapLiterals, splitTokens } from './tokens';
 
 /**
  * Terraform escaping (DESIGN decision 6).
@@ -12,18 +12,30 @@ import { mapLiterals } from './tokens';
  * {@link terraformBase64}, which let Terraform do it after the references resolve.
  */
 export function escapeTerraformTemplate(text: string): string {
-  return mapLiterals(text, (literal) =>
-    literal.replace(/([$%])\{/g, (_match, sigil: string) => `${sigil}${sigil}{`),
-  );
+  const parts = splitTokens(text);
+  return parts
+    .map((part, i) => {
+      if (i % 2 === 1) return part;
+      const escaped = part.replace(/([$%])\{/g, (_match, sigil: string) => `${sigil}${sigil}{`);
+      // A literal `${` right before a reference would read `$${${ref}}`, which cdktf collapses
+      // into `$${ref}`; spell the sigil as an interpolation instead: `${"$"}{${ref}}`.
+      if (i === parts.length - 1) return escaped;
+      return escaped.replace(/([$%])\1\{$/, (_match, sigil: string) => '${"' + sigil + '"}{');
+    })
+    .join('');
 }
 
 /**
- * Escapes only `%{` (template directives). This is what text passed as an argument to a cdktf
- * `Fn.*` call needs: cdktf already doubles `${` inside function arguments itself (and warns),
- * but leaves `%{` alone.
+ * Escapes text for use as a string argument of a cdktf `Fn.*` call, which cdktf writes as an
+ * HCL quoted string literal inside `${…}`: backslash, double quote, newline, carriage return and
+ * tab become `\\`, `\"`, `\n`, `\r`, `\t`, and `%{` becomes `%%{`. (`${` is left alone because
+ * cdktf itself doubles it inside function arguments.) Token markers stay references.
  */
-export function escapeTerraformDirectives(text: string): string {
-  return mapLiterals(text, (literal) => literal.replace(/%\{/g, '%%{'));
+export function escapeTerraformFunctionArgument(text: string): string {
+  const escapes: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+  return mapLiterals(text, (literal) =>
+    literal.replace(/[\\"\n\r\t]/g, (c) => escapes[c]).replace(/%\{/g, '%%{'),
+  );
 }
 
 /**
@@ -36,10 +48,10 @@ export function unescapeTerraformTemplate(text: string): string {
 
 /** Terraform's `sha256(text)` of rendered text (tokens resolved first, literals intact). */
 export function terraformSha256(text: string): string {
-  return Fn.sha256(escapeTerraformDirectives(text));
+  return Fn.sha256(escapeTerraformFunctionArgument(text));
 }
 
 /** Terraform's `base64encode(text)` of rendered text (tokens resolved first, literals intact). */
 export function terraformBase64(text: string): string {
-  return Fn.base64encode(escapeTerraformDirectives(text));
+  return Fn.base64encode(escapeTerraformFunctionArgument(text));
 }

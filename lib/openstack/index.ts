@@ -10,3 +10,4 @@ export * from './roles';
 export * from './worker-group-env';
 export * from './worker-group-app';
 export * from './worker-group';
+export * from './config-delivery';

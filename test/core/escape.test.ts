@@ -53,7 +53,7 @@ describeWithTools(['terraform'], 'escaping, proven by terraform apply', () => {
     new LocalBackend(stack, { path: path.join(outdir, 'escape.tfstate') });
     const source = new DataResource(stack, 'source', { input: { value: 'worker-address' } });
     const address = source.getStringAttribute('output.value');
-    const text = `literal \${x} and %{x} then server ${address};`;
+    const text = `literal \${x} and %{x} then server ${address};\n\tquote "q" back\\slash $$ %% \${${address}}\r\n`;
     const sink = new DataResource(stack, 'sink', { input: { text: escapeTerraformTemplate(text) } });
     new TerraformOutput(stack, 'rendered', { value: sink.getStringAttribute('output.text') });
     new TerraformOutput(stack, 'hash', { value: terraformSha256(text) });
@@ -74,7 +74,7 @@ describeWithTools(['terraform'], 'escaping, proven by terraform apply', () => {
       { value: string }
     >;
     // THEN the literals arrive as text and the references resolved
-    expect(outputs.rendered.value).toBe('literal ${x} and %{x} then server worker-address;');
+    expect(outputs.rendered.value).toBe('literal ${x} and %{x} then server worker-address;\n\tquote "q" back\\slash $$ %% ${worker-address}\r\n');
     const expectedHash = require('crypto').createHash('sha256').update(outputs.rendered.value).digest('hex');
     expect(outputs.hash.value).toBe(expectedHash);
     expect(Buffer.from(outputs.base64.value, 'base64').toString('utf8')).toBe(outputs.rendered.value);

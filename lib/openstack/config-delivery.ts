@@ -1,0 +1,175 @@
+import { Construct } from 'constructs';
+import { DataResource, ITerraformDependable, SSHProvisionerConnection } from '../core/cdk';
+import { escapeTerraformTemplate, terraformSha256 } from '../core/escape';
+import { HostFile, recordHostManifest } from '../core/host-files';
+import { ValidationError } from '../core/errors';
+import { checkPort } from '../core/validate';
+import { ManagedDirectory, renderApplyScript } from '../config/delivery';
+
+/** How Terraform reaches a host over SSH to push configuration. */
+export interface SshAccess {
+  /** Login user (`debian`, `ubuntu`, `rocky`, …): root or with password-less sudo. */
+  readonly user: string;
+  /**
+   * The private key's text, e.g. `Fn.file(pathToKey)` or a generated keypair's `private_key`.
+   * @default - the SSH agent (`SSH_AUTH_SOCK`) of whoever runs terraform
+   */
+  readonly privateKey?: string;
+  /**
+   * SSH port on the host.
+   * @default 22
+   */
+  readonly port?: number;
+  /**
+   * A jump host, for hosts without a public address.
+   * @default - direct connection
+   */
+  readonly bastion?: {
+    /** Bastion address. */
+    readonly host: string;
+    /**
+     * Bastion login user.
+     * @default - the same user
+     */
+    readonly user?: string;
+    /**
+     * Bastion private key text.
+     * @default - the same key
+     */
+    readonly privateKey?: string;
+    /**
+     * Bastion SSH port.
+     * @default 22
+     */
+    readonly port?: number;
+  };
+}
+
+/** Props of {@link ConfigDelivery}. */
+export interface ConfigDeliveryProps {
+  /** Address Terraform connects to (a floating IP, or a private address through a bastion). */
+  readonly address: string;
+  /** SSH access. */
+  readonly ssh: SshAccess;
+  /** Host name (for `webfarm configs`). */
+  readonly hostName: string;
+  /** Host role (for `webfarm configs`). */
+  readonly role: string;
+  /** Name of the configuration (`nginx`, `haproxy`): also names the staging directory. */
+  readonly name: string;
+  /** The files to install. */
+  readonly files: HostFile[];
+  /**
+   * Directories where only pushed files may remain (a removed pool's file is deleted).
+   * @default - none
+   */
+  readonly managedDirectories?: ManagedDirectory[];
+  /** The command that checks the new files; on failure the old files are restored. */
+  readonly check: string;
+  /** The command that applies them without dropping connections. */
+  readonly reload: string;
+  /**
+   * Wait for cloud-init to finish first.
+   * @default true
+   */
+  readonly waitForCloudInit?: boolean;
+  /**
+   * Resources that must exist first (the instance, its floating IP association).
+   * @default - none
+   */
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/**
+ * Pushes configuration files to a running host in place (DESIGN decision 5): a
+ * `terraform_data` whose `triggers_replace` is the SHA-256 of the files (computed by Terraform,
+ * so a changed worker address re-pushes too) and whose provisioners upload the files over SSH
+ * and run a script that installs them, runs the check, restores the previous files if the check
+ * fails, and reloads. Changing a pool therefore replaces only this `terraform_data`, never the
+ * host.
+ */
+export class ConfigDelivery extends Construct {
+  /** The `terraform_data` resource. */
+  public readonly resource: DataResource;
+  /** The rendered install script. */
+  public readonly script: string;
+
+  constructor(scope: Construct, id: string, props: ConfigDeliveryProps) {
+    super(scope, id);
+    const path = this.node.path;
+    if (props.files.length === 0) {
+      throw new ValidationError({
+        path,
+        what: 'files',
+        value: [],
+        allowed: 'at least one file',
+        fix: 'give the files to push',
+      });
+    }
+    if (props.ssh.port !== undefined) checkPort(path, 'ssh.port', props.ssh.port);
+    if (props.ssh.bastion?.port !== undefined) checkPort(path, 'ssh.bastion.port', props.ssh.bastion.port);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(props.name)) {
+      throw new ValidationError({
+        path,
+        what: 'name',
+        value: props.name,
+        allowed: 'lowercase letters, digits and "-"',
+        fix: 'name the configuration like "nginx"',
+      });
+    }
+    const stageDir = `/var/tmp/webfarm-${props.name}`;
+    this.script = renderApplyScript({
+      name: props.name,
+      stageDir,
+      files: props.files.map((f) => ({ path: f.path, owner: f.owner, mode: f.mode })),
+      managedDirectories: props.managedDirectories,
+      check: props.check,
+      reload: props.reload,
+      waitForCloudInit: props.waitForCloudInit,
+    });
+    const fingerprint = [
+      this.script,
+      ...props.files.map((f) => `${f.path}\n${f.owner ?? ''}\n${f.mode ?? ''}\n${f.content}`),
+    ].join('\n\u0000\n');
+    const connection: SSHProvisionerConnection = {
+      type: 'ssh',
+      host: props.address,
+      user: props.ssh.user,
+      ...(props.ssh.privateKey !== undefined ? { privateKey: props.ssh.privateKey } : { agent: 'true' }),
+      ...(props.ssh.port !== undefined ? { port: props.ssh.port } : {}),
+      ...(props.ssh.bastion
+        ? {
+            bastionHost: props.ssh.bastion.host,
+            bastionUser: props.ssh.bastion.user ?? props.ssh.user,
+            ...((props.ssh.bastion.privateKey ?? props.ssh.privateKey)
+              ? { bastionPrivateKey: props.ssh.bastion.privateKey ?? props.ssh.privateKey }
+              : {}),
+            ...(props.ssh.bastion.port !== undefined ? { bastionPort: props.ssh.bastion.port } : {}),
+          }
+        : {}),
+    };
+    const asRoot = `if [ "$(id -u)" -eq 0 ]; then sh ${stageDir}/apply.sh; else sudo -n sh ${stageDir}/apply.sh; fi`;
+    this.resource = new DataResource(this, 'Resource', {
+      triggersReplace: { config_sha256: terraformSha256(fingerprint) },
+      input: { host: props.hostName, files: props.files.map((f) => f.path) },
+      dependsOn: props.dependsOn,
+      connection,
+      provisioners: [
+        { type: 'remote-exec', inline: [`rm -rf ${stageDir} && mkdir -m 700 ${stageDir}`] },
+        ...props.files.map((f, i) => ({
+          type: 'file' as const,
+          content: escapeTerraformTemplate(f.content),
+          destination: `${stageDir}/${i + 1}`,
+        })),
+        { type: 'file', content: escapeTerraformTemplate(this.script), destination: `${stageDir}/apply.sh` },
+        { type: 'remote-exec', inline: [asRoot] },
+      ],
+    });
+    recordHostManifest(this.resource, {
+      host: props.hostName,
+      role: props.role,
+      delivery: 'ssh',
+      files: props.files,
+    });
+  }
+}
