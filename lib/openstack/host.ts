@@ -165,7 +165,7 @@ export class Host extends Construct implements IConnectable {
           path,
           what,
           value,
-          allowed: `a ${what} name of your cloud`,
+          allowed: `${what === 'image' ? 'an' : 'a'} ${what} name of your cloud`,
           fix: `give the ${what} name, e.g. from \`openstack ${what} list\``,
         });
       }

@@ -1,4 +1,5 @@
 import { CloudConfig } from '../config/cloud-init';
+import { SystemdDirective, checkAbsolutePath, renderSystemdUnit } from '../config/systemd';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 
@@ -6,8 +7,8 @@ import { isUnresolved } from '../core/tokens';
 export interface SystemdAppOptions {
   /**
    * The command line of the app (`ExecStart=`), e.g. `/opt/app/bin/server --port 8080`. systemd
-   * expands `${NAME}`/`$NAME` from the environment file and `%` specifiers here: write `$$` and
-   * `%%` for a literal `$` and `%`.
+   * expands `${NAME}`/`$NAME` from the environment file here: write `$$` for a literal `$`. A `%`
+   * is written as `%%`, so it stays literal (no systemd specifiers).
    */
   readonly execStart: string;
   /**
@@ -172,35 +173,46 @@ export function appUnitName(groupName: string): string {
 /** Renders the systemd unit of an app (exported for tests with `systemd-analyze verify`). */
 export function renderAppUnit(options: SystemdAppOptions, context: WorkerAppContext): string {
   const dynamic = options.user === undefined;
-  const description = (options.description ?? `webfarm app ${context.name}`).replace(/%/g, '%%');
-  const service = [
-    'Type=simple',
-    `EnvironmentFile=${context.envFilePath}`,
-    `ExecStart=${options.execStart}`,
-    `Restart=${options.restart ?? 'always'}`,
-    'RestartSec=5',
-    ...(dynamic ? ['DynamicUser=yes', `StateDirectory=webfarm-${context.name}`] : [`User=${options.user}`]),
-    ...(options.workingDirectory !== undefined
-      ? [`WorkingDirectory=${options.workingDirectory}`]
-      : dynamic
-        ? [`WorkingDirectory=/var/lib/webfarm-${context.name}`]
-        : []),
+  const workingDirectory =
+    options.workingDirectory ?? (dynamic ? `/var/lib/webfarm-${context.name}` : undefined);
+  const service: SystemdDirective[] = [
+    ['Type', 'simple'],
+    ['EnvironmentFile', context.envFilePath],
+    ['ExecStart', options.execStart],
+    ['Restart', options.restart ?? 'always'],
+    ['RestartSec', '5'],
+    ...(dynamic
+      ? ([
+          ['DynamicUser', 'yes'],
+          ['StateDirectory', `webfarm-${context.name}`],
+        ] as SystemdDirective[])
+      : ([['User', options.user]] as SystemdDirective[])),
+    ...(workingDirectory !== undefined
+      ? ([['WorkingDirectory', workingDirectory]] as SystemdDirective[])
+      : []),
     // Lets a non-root app listen on ports below 1024 (the seed Octavia guide serves port 80).
-    ...(options.user === 'root' ? [] : ['AmbientCapabilities=CAP_NET_BIND_SERVICE']),
+    ...(options.user === 'root'
+      ? []
+      : ([['AmbientCapabilities', 'CAP_NET_BIND_SERVICE']] as SystemdDirective[])),
   ];
-  return [
-    '[Unit]',
-    `Description=${description}`,
-    'Wants=network-online.target',
-    'After=network-online.target',
-    '',
-    '[Service]',
-    ...service,
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-    '',
-  ].join('\n');
+  return renderSystemdUnit(
+    {
+      name: appUnitName(context.name),
+      sections: [
+        {
+          name: 'Unit',
+          directives: [
+            ['Description', options.description ?? `webfarm app ${context.name}`],
+            ['Wants', 'network-online.target'],
+            ['After', 'network-online.target'],
+          ],
+        },
+        { name: 'Service', directives: service },
+        { name: 'Install', directives: [['WantedBy', 'multi-user.target']] },
+      ],
+    },
+    `${context.path} app`,
+  );
 }
 
 function bindSystemd(options: SystemdAppOptions, context: WorkerAppContext): WorkerAppConfig {
@@ -250,20 +262,6 @@ function checkLine(path: string, what: string, value: string, allowed: string): 
       value,
       allowed: `${allowed} (one non-empty line)`,
       fix: `give ${what}`,
-    });
-  }
-}
-
-/** Throws unless `value` is an absolute path of safe characters (tokens pass). */
-export function checkAbsolutePath(path: string, what: string, value: string): void {
-  if (isUnresolved(value)) return;
-  if (typeof value !== 'string' || !/^\/[A-Za-z0-9._@+/-]*$/.test(value)) {
-    throw new ValidationError({
-      path,
-      what,
-      value,
-      allowed: 'an absolute path of letters, digits and ._@+/-',
-      fix: 'give an absolute path, e.g. "/srv/app"',
     });
   }
 }

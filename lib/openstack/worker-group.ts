@@ -13,7 +13,13 @@ import { INetwork } from './network';
 import { ResolvedRoles, WorkerRoles } from './roles';
 import { SecurityGroup } from './security-group';
 import { ServerGroup } from './server-group';
-import { WorkerApp, WorkerAppConfig, checkAbsolutePath } from './worker-group-app';
+import { checkAbsolutePath } from '../config/systemd';
+import {
+  PREPARE_VOLUME_PATH,
+  prepareVolumeCommand,
+  renderPrepareVolumeScript,
+} from '../config/systemd-volume';
+import { WorkerApp, WorkerAppConfig } from './worker-group-app';
 import { checkEnvName, checkEnvValue, renderEnvFile } from './worker-group-env';
 
 /** Placement of a group's nodes on hypervisors. */
@@ -34,12 +40,18 @@ export interface WorkerDataVolume {
    */
   readonly preventDestroy?: boolean;
   /**
-   * Where to mount it. At first boot the node waits for the volume to be attached, makes an ext4
-   * file system ONLY when `blkid` finds none on it (an existing file system is never touched, and
-   * a disk it cannot probe is left alone and reported), adds it to `/etc/fstab` and mounts it.
+   * Where to mount it. At first boot the node runs webfarm's data-volume bootstrap
+   * (`webfarm-prepare-volume`): wait for the attachment, make an ext4 file system ONLY when
+   * `blkid -p` finds no signature at all (an existing file system is never touched, a disk it
+   * cannot probe is left alone and reported), add it to `/etc/fstab` once and mount it.
    * @default - attached, not formatted or mounted
    */
   readonly mountPoint?: string;
+  /**
+   * Owner of the mount point (`user` or `user:group`), e.g. the app's user.
+   * @default - root
+   */
+  readonly owner?: string;
 }
 
 /** Props of {@link WorkerGroup}. */
@@ -394,16 +406,19 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   public nodeCloudConfig(name: string): CloudConfig {
     const volume = this.volumesByName.get(name);
     const mountPoint = this.props.dataVolume?.mountPoint;
+    const mount = volume !== undefined && mountPoint !== undefined;
     const base: CloudConfig = {
       packages: this.props.packages,
       writeFiles: [
         { path: this.envFilePath, content: this.envFileOf(name), permissions: '0600' },
+        ...(mount
+          ? [{ path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), permissions: '0755' }]
+          : []),
         ...(this.props.files ?? []),
       ],
-      runcmd:
-        volume && mountPoint !== undefined
-          ? [['sh', '-c', renderMountScript(volume.devicePath, mountPoint)]]
-          : undefined,
+      runcmd: mount
+        ? [prepareVolumeCommand(volume.devicePath, mountPoint, this.props.dataVolume?.owner)]
+        : undefined,
     };
     return mergeCloudConfigs(
       base,
@@ -458,38 +473,6 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   }
 }
 
-/**
- * The first-boot script that mounts a data volume: wait for the device, make a file system only
- * when there is none, add it to fstab once, mount. Exported for tests (shellcheck).
- */
-export function renderMountScript(devicePath: string, mountPoint: string): string {
-  return [
-    'set -eu',
-    `dev=${devicePath}`,
-    `dir=${mountPoint}`,
-    'i=0',
-    'while [ ! -e "$dev" ]; do',
-    '  i=$((i + 1))',
-    '  if [ "$i" -gt 150 ]; then echo "webfarm: $dev was not attached within 5 minutes" >&2; exit 1; fi',
-    '  sleep 2',
-    'done',
-    'rc=0',
-    'blkid -p "$dev" >/dev/null 2>&1 || rc=$?',
-    'if [ "$rc" -eq 2 ]; then',
-    '  mkfs.ext4 -q "$dev"',
-    'elif [ "$rc" -ne 0 ]; then',
-    '  echo "webfarm: cannot probe $dev (blkid exit $rc); not formatting it" >&2',
-    '  exit 1',
-    'fi',
-    'mkdir -p "$dir"',
-    'if ! grep -q "^$dev " /etc/fstab; then',
-    '  echo "$dev $dir ext4 defaults,nofail 0 2" >> /etc/fstab',
-    'fi',
-    'mountpoint -q "$dir" || mount "$dir"',
-    '',
-  ].join('\n');
-}
-
 function checkImageAndFlavor(path: string, props: WorkerGroupProps): void {
   for (const [what, value] of [
     ['image', props.image],
@@ -501,7 +484,7 @@ function checkImageAndFlavor(path: string, props: WorkerGroupProps): void {
         path,
         what,
         value,
-        allowed: `a ${what} name of your cloud`,
+        allowed: `${what === 'image' ? 'an' : 'a'} ${what} name of your cloud`,
         fix: `give the ${what} name, e.g. from \`openstack ${what} list\``,
       });
     }
