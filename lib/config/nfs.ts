@@ -51,7 +51,7 @@ export function renderExports(exports: readonly NfsExport[], path = 'exports'): 
         path,
         what: `clients of ${e.path}`,
         value: [],
-        allowed: 'one or more CIDR blocks (the workers\' subnet)',
+        allowed: "one or more CIDR blocks (the workers' subnet)",
         fix: 'export to the subnet of the machines that mount it',
       });
     }

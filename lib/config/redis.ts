@@ -253,7 +253,14 @@ function checkRedisConfig(config: RedisConfig, path: string): void {
   checkAbsolutePath(path, 'dataDir', config.dataDir);
   if (config.port !== undefined) checkPort(path, 'port', config.port);
   if (config.maxMemoryMb !== undefined) {
-    checkInteger(path, 'maxMemoryMb', config.maxMemoryMb, 1, 1048576, 'give the memory limit in MiB, e.g. 512');
+    checkInteger(
+      path,
+      'maxMemoryMb',
+      config.maxMemoryMb,
+      1,
+      1048576,
+      'give the memory limit in MiB, e.g. 512',
+    );
   }
   if (config.maxMemoryPolicy !== undefined && !POLICIES.includes(config.maxMemoryPolicy)) {
     throw new ValidationError({
@@ -303,4 +310,52 @@ function checkRedisConfig(config: RedisConfig, path: string): void {
       });
     }
   }
+}
+
+/** Where and how clients reach a Redis server. */
+export interface RedisEndpoint {
+  /** Address or host name (usually a Terraform reference). */
+  readonly host: string;
+  /** The port clients use (the TLS port when `tls`). */
+  readonly port: number;
+  /** The password. */
+  readonly password: string;
+  /**
+   * The logical database the application uses.
+   * @default 0
+   */
+  readonly database?: number;
+  /**
+   * Clients connect with TLS (`rediss://`).
+   * @default false
+   */
+  readonly tls?: boolean;
+}
+
+/**
+ * The environment a client gets: `<prefix>URL` (`redis://host:port`, `rediss://` with TLS),
+ * `<prefix>PASSWORD`, `<prefix>DATABASE`. The prefix is the application's naming, e.g. the seed
+ * VISA platform's `VISA_VDI_REDIS_` gives `VISA_VDI_REDIS_URL`, `VISA_VDI_REDIS_PASSWORD`,
+ * `VISA_VDI_REDIS_DATABASE`.
+ */
+export function redisConnectionEnv(endpoint: RedisEndpoint, prefix = 'REDIS_'): Record<string, string> {
+  if (!/^[A-Z_][A-Z0-9_]*$/.test(prefix)) {
+    throw new ValidationError({
+      path: 'redis connection env',
+      what: 'prefix',
+      value: prefix,
+      allowed: 'upper-case letters, digits and "_", not starting with a digit (e.g. "VISA_VDI_REDIS_")',
+      fix: 'write the prefix of the variable names the application reads',
+    });
+  }
+  const database = endpoint.database ?? 0;
+  checkInteger('redis connection env', 'database', database, 0, 1023, 'give the database number, e.g. 0');
+  checkPort('redis connection env', 'port', endpoint.port);
+  const host =
+    !isUnresolved(endpoint.host) && endpoint.host.includes(':') ? `[${endpoint.host}]` : endpoint.host;
+  return {
+    [`${prefix}URL`]: `${endpoint.tls ? 'rediss' : 'redis'}://${host}:${endpoint.port}`,
+    [`${prefix}PASSWORD`]: endpoint.password,
+    [`${prefix}DATABASE`]: String(database),
+  };
 }

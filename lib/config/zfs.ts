@@ -439,7 +439,10 @@ export function renderZfsAuthorizedKey(
   path = 'zfs replica',
 ): string {
   const key = options.publicKey;
-  if (!isUnresolved(key) && !/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\r\n"]*)?$/.test(key)) {
+  if (
+    !isUnresolved(key) &&
+    !/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\r\n"]*)?$/.test(key)
+  ) {
     throw new ValidationError({
       path,
       what: 'public key',
