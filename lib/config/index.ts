@@ -8,3 +8,4 @@ export * from './redis';
 export * from './nfs';
 export * from './zfs';
 export * from './delivery';
+export * from './haproxy';
