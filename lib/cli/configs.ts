@@ -11,7 +11,13 @@ import {
   rewriteHostPaths,
 } from './local-paths';
 import { allocatePlaceholders, Placeholder } from './placeholders';
-import { findStackFiles, readStackManifests, StoredHostFile, StoredHostManifest } from './stacks';
+import {
+  findStackFiles,
+  readStackManifests,
+  StackManifests,
+  StoredHostFile,
+  StoredHostManifest,
+} from './stacks';
 import { interpolationsIn, parseTemplate, renderTemplate } from './terraform-text';
 
 /** The per-host manifest `webfarm configs` writes beside the host's files. */
@@ -120,22 +126,28 @@ export function writeConfigs(options: ConfigsOptions): ConfigsResult {
   const hosts: HostSummary[] = [];
   const emptyStacks: string[] = [];
   for (const { stack, file } of findStackFiles(options.dir, options.shownDir ?? options.dir)) {
-    const { manifests } = readStackManifests(stack, file);
-    if (manifests.length === 0) {
+    const stackManifests = readStackManifests(stack, file);
+    if (stackManifests.manifests.length === 0) {
       emptyStacks.push(stack);
       continue;
     }
-    hosts.push(...writeStack(stack, manifests, options));
+    hosts.push(...writeStack(stackManifests, options));
   }
   return { hosts, emptyStacks };
 }
 
-function writeStack(stack: string, manifests: StoredHostManifest[], options: ConfigsOptions): HostSummary[] {
+function writeStack({ stack, manifests, attribute }: StackManifests, options: ConfigsOptions): HostSummary[] {
   const texts = manifests.flatMap((m) => [
     m.host,
     ...m.files.flatMap((f) => [f.path, f.content, f.check ?? '']),
   ]);
-  const placeholders = allocatePlaceholders(texts.flatMap(interpolationsIn));
+  const placeholders = allocatePlaceholders(texts.flatMap(interpolationsIn), {
+    secretLength: ({ type, name }) => {
+      const length =
+        type === 'random_password' || type === 'random_string' ? attribute(type, name, 'length') : undefined;
+      return typeof length === 'number' ? length : undefined;
+    },
+  });
   const render = (text: string): string =>
     renderTemplate(parseTemplate(text), (part) => placeholders.get(part.source)?.value ?? part.source);
   const stackOut = path.join(options.out, stack);

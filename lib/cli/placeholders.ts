@@ -87,12 +87,17 @@ export function classifyReference(expression: string): ReferenceKind {
  * - private addresses: 192.0.2.1–254 (RFC 5737 TEST-NET-1), then 203.0.113.x when full;
  * - public (floating) addresses: 198.51.100.1–254 (TEST-NET-2), then 203.0.113.x;
  * - IPv6 addresses: 2001:db8::/32 (RFC 3849);
- * - secrets: `example-secret-1`, `example-secret-2`, … (clearly fake);
+ * - secrets: `example-secret-1`, `example-secret-2`, … (clearly fake), shortened to the
+ *   generator's declared length when that is shorter (`example1` for a `length = 8` password:
+ *   keepalived's `auth_pass` takes at most 8 characters);
  * - anything else: `example-<name>-<attribute>` in lowercase letters, digits and `-`.
  *
  * @param references each `${…}` interpolation as written
  */
-export function allocatePlaceholders(references: Iterable<string>): Map<string, Placeholder> {
+export function allocatePlaceholders(
+  references: Iterable<string>,
+  options: AllocateOptions = {},
+): Map<string, Placeholder> {
   const sorted = [...new Set(references)].sort();
   const pools = {
     private: new AddressPool('192.0.2.'),
@@ -123,7 +128,7 @@ export function allocatePlaceholders(references: Iterable<string>): Map<string, 
       value = `2001:db8::${(slot + 1).toString(16)}`;
     } else if (kind === 'secret') {
       secrets += 1;
-      value = `example-secret-${secrets}`;
+      value = fakeSecret(secrets, options.secretLength?.(referenceTarget(expression)));
     } else {
       const target = referenceTarget(expression);
       const base =
@@ -138,6 +143,24 @@ export function allocatePlaceholders(references: Iterable<string>): Map<string, 
     result.set(reference, { reference, value, kind });
   }
   return result;
+}
+
+/** Options of {@link allocatePlaceholders}. */
+export interface AllocateOptions {
+  /**
+   * The length the stack declares for a generated secret (a `random_password`'s `length`), so a
+   * placeholder fits where the real value must fit.
+   * @default - no limit
+   */
+  readonly secretLength?: (target: ReferenceTarget) => number | undefined;
+}
+
+/** `example-secret-<n>`, or a shorter `example<n>` / `examp<n>` … when `length` is smaller. */
+export function fakeSecret(n: number, length?: number): string {
+  const full = `example-secret-${n}`;
+  if (length === undefined || !Number.isInteger(length) || length >= full.length) return full;
+  const digits = String(n);
+  return `${'example'.slice(0, Math.max(0, length - digits.length))}${digits}`;
 }
 
 /** 254 host addresses of one /24, handed out by hash with linear probing. */

@@ -43,6 +43,11 @@ export interface StackManifests {
   readonly file: string;
   /** Every manifest, in the stack's resource order. */
   readonly manifests: StoredHostManifest[];
+  /**
+   * An attribute the stack sets on a resource or data source, e.g. a `random_password`'s
+   * `length`; `type` is `data.<type>` for data sources.
+   */
+  readonly attribute: (type: string, name: string, attribute: string) => unknown;
 }
 
 /**
@@ -100,7 +105,15 @@ export function readStackManifests(stack: string, file: string): StackManifests 
       }
     }
   }
-  return { stack, file, manifests };
+  const root = json;
+  const attribute = (type: string, name: string, key: string): unknown => {
+    const [block, bare] = type.startsWith('data.') ? ['data', type.slice(5)] : ['resource', type];
+    const types = root[block];
+    const resources = isRecord(types) ? types[bare] : undefined;
+    const body = isRecord(resources) ? resources[name] : undefined;
+    return isRecord(body) ? body[key] : undefined;
+  };
+  return { stack, file, manifests, attribute };
 }
 
 function parseManifest(value: unknown, resource: string, file: string): StoredHostManifest {

@@ -61,9 +61,16 @@ export function parseTemplate(text: string): TemplatePart[] {
         literal += text.slice(i);
         break;
       }
+      const source = text.slice(i, end);
+      const constant = c === '$' ? stringLiteralValue(text.slice(i + 2, end - 1).trim()) : undefined;
+      if (constant !== undefined) {
+        // `${"$"}`: how webfarm spells a literal `$` right before a reference (lib/core/escape).
+        literal += constant;
+        i = end;
+        continue;
+      }
       if (literal) parts.push({ kind: 'literal', text: literal });
       literal = '';
-      const source = text.slice(i, end);
       parts.push(
         c === '$'
           ? { kind: 'interpolation', source, expression: text.slice(i + 2, end - 1).trim() }
@@ -101,6 +108,47 @@ export function interpolationsIn(text: string): string[] {
     if (part.kind === 'interpolation') seen.add(part.source);
   }
   return [...seen];
+}
+
+const HCL_ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };
+
+/**
+ * The value of an expression that is a plain quoted HCL string (`"$"`, `"a\"b"`), or undefined
+ * when it is anything else (a reference, a function call, a string with interpolations).
+ */
+export function stringLiteralValue(expression: string): string | undefined {
+  if (expression.length < 2 || !expression.startsWith('"') || !expression.endsWith('"')) return undefined;
+  let value = '';
+  let i = 1;
+  const end = expression.length - 1;
+  while (i < end) {
+    const c = expression[i];
+    if (c === '"') return undefined;
+    if (c === '\\') {
+      const next = expression[i + 1];
+      if (next === 'u' || next === 'U') {
+        const digits = next === 'u' ? 4 : 8;
+        const hex = expression.slice(i + 2, i + 2 + digits);
+        if (!/^[0-9A-Fa-f]+$/.test(hex) || hex.length !== digits) return undefined;
+        value += String.fromCodePoint(parseInt(hex, 16));
+        i += 2 + digits;
+        continue;
+      }
+      if (next === undefined || HCL_ESCAPES[next] === undefined || i + 1 >= end) return undefined;
+      value += HCL_ESCAPES[next];
+      i += 2;
+      continue;
+    }
+    if ((c === '$' || c === '%') && expression[i + 1] === c && expression[i + 2] === '{') {
+      value += `${c}{`;
+      i += 3;
+      continue;
+    }
+    if ((c === '$' || c === '%') && expression[i + 1] === '{') return undefined;
+    value += c;
+    i += 1;
+  }
+  return value;
 }
 
 /** Index just after the `}` closing an expression that starts at `start`, or -1. */
