@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { HelloBindingsStack } from '../examples/hello-bindings';
+import { Jetstream2OctaviaStack } from '../examples/jetstream2-octavia';
 
 /** One synthesizable example: its stack name and how to build it. */
 export interface ExampleStack {
@@ -12,4 +13,5 @@ export interface ExampleStack {
 /** Every example stack `npm run synth` writes and the tests synthesize. */
 export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'hello-bindings', build: (app, name) => new HelloBindingsStack(app, name) },
+  { name: 'jetstream2-octavia', build: (app, name) => new Jetstream2OctaviaStack(app, name) },
 ];
