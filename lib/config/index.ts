@@ -9,3 +9,4 @@ export * from './nfs';
 export * from './zfs';
 export * from './delivery';
 export * from './haproxy';
+export * from './keepalived';
