@@ -125,10 +125,12 @@ export function renderShellSettings(
     value.forEach((v) => checkShellValue(name, v));
     return `${name}=(${value.map(shellQuote).join(' ')})`;
   });
-  return `${header
+  const comment = header
     .split('\n')
     .map((l) => `# ${l}`.trimEnd())
-    .join('\n')}\n${lines.join('\n')}\n`;
+    .join('\n');
+  // The file is sourced by a script: its variables are used there.
+  return `${comment}\n# shellcheck disable=SC2034\n${lines.join('\n')}\n`;
 }
 
 function checkShellValue(name: string, value: string): void {

@@ -368,7 +368,6 @@ export function zfsReplicationUnits(
           name: 'Unit',
           directives: [
             ['Description', 'webfarm: snapshot the ZFS dataset and send it to the replicas'],
-            ['Documentation', 'man:zfs-send(8) man:zfs-receive(8)'],
             ['Wants', 'network-online.target'],
             ['After', 'network-online.target zfs.target'],
           ],
