@@ -43,12 +43,7 @@ export function referenceTarget(expression: string): ReferenceTarget {
   const match = TRAVERSAL.exec(withoutStrings);
   if (!match) return { type: '', name: '', attribute: '' };
   const [, data, first, second, rest] = match;
-  if (data) {
-    const dataMatch = /^\.([A-Za-z_][\w-]*)(.*)$/.exec(rest);
-    return dataMatch
-      ? { type: `data.${second}`, name: dataMatch[1], attribute: trimDot(dataMatch[2]) }
-      : { type: 'data', name: second, attribute: '' };
-  }
+  if (data) return { type: `data.${first}`, name: second, attribute: trimDot(rest) };
   return { type: first, name: second, attribute: trimDot(rest) };
 }
 
