@@ -1,10 +1,10 @@
 import { Construct } from 'constructs';
-import { DataResource, ITerraformDependable, SSHProvisionerConnection } from '../core/cdk';
+import { DataResource, ITerraformDependable, Lazy, SSHProvisionerConnection } from '../core/cdk';
 import { escapeTerraformTemplate, terraformSha256 } from '../core/escape';
-import { HostFile, recordHostManifest } from '../core/host-files';
+import { HOST_MANIFEST_KEY, HostFile, recordHostManifest } from '../core/host-files';
 import { ValidationError } from '../core/errors';
 import { checkPort } from '../core/validate';
-import { ManagedDirectory, renderApplyScript } from '../config/delivery';
+import { ApplyScriptModel, ManagedDirectory, renderApplyScript } from '../config/delivery';
 
 /** How Terraform reaches a host over SSH to push configuration. */
 export interface SshAccess {
@@ -45,6 +45,16 @@ export interface SshAccess {
   };
 }
 
+/**
+ * Files computed at synth, for configurations that change after construction (a balancer's
+ * pools and nodes). `produce` is called whenever the resource is rendered and returns the files
+ * as they stand then.
+ */
+export interface HostFilesProducer {
+  /** Returns the files. */
+  readonly produce: () => HostFile[];
+}
+
 /** Props of {@link ConfigDelivery}. */
 export interface ConfigDeliveryProps {
   /** Address Terraform connects to (a floating IP, or a private address through a bastion). */
@@ -57,8 +67,11 @@ export interface ConfigDeliveryProps {
   readonly role: string;
   /** Name of the configuration (`nginx`, `haproxy`): also names the staging directory. */
   readonly name: string;
-  /** The files to install. */
-  readonly files: HostFile[];
+  /**
+   * The files to install, or a {@link HostFilesProducer} that gives them at synth. A producer may
+   * give no files when `managedDirectories` is set (the push then only removes stale files).
+   */
+  readonly files: HostFile[] | HostFilesProducer;
   /**
    * Directories where only pushed files may remain (a removed pool's file is deleted).
    * @default - none
@@ -91,20 +104,15 @@ export interface ConfigDeliveryProps {
 export class ConfigDelivery extends Construct {
   /** The `terraform_data` resource. */
   public readonly resource: DataResource;
-  /** The rendered install script. */
-  public readonly script: string;
+  private readonly props: ConfigDeliveryProps;
+  private readonly stageDir: string;
 
   constructor(scope: Construct, id: string, props: ConfigDeliveryProps) {
     super(scope, id);
     const path = this.node.path;
-    if (props.files.length === 0) {
-      throw new ValidationError({
-        path,
-        what: 'files',
-        value: [],
-        allowed: 'at least one file',
-        fix: 'give the files to push',
-      });
+    this.props = props;
+    if (Array.isArray(props.files) && props.files.length === 0) {
+      throw noFiles(path);
     }
     if (props.ssh.port !== undefined) checkPort(path, 'ssh.port', props.ssh.port);
     if (props.ssh.bastion?.port !== undefined) checkPort(path, 'ssh.bastion.port', props.ssh.bastion.port);
@@ -118,19 +126,9 @@ export class ConfigDelivery extends Construct {
       });
     }
     const stageDir = `/var/tmp/webfarm-${props.name}`;
-    this.script = renderApplyScript({
-      name: props.name,
-      stageDir,
-      files: props.files.map((f) => ({ path: f.path, owner: f.owner, mode: f.mode })),
-      managedDirectories: props.managedDirectories,
-      check: props.check,
-      reload: props.reload,
-      waitForCloudInit: props.waitForCloudInit,
-    });
-    const fingerprint = [
-      this.script,
-      ...props.files.map((f) => `${f.path}\n${f.owner ?? ''}\n${f.mode ?? ''}\n${f.content}`),
-    ].join('\n\u0000\n');
+    this.stageDir = stageDir;
+    // Checks paths, owners, modes and managed directories now (of the files known so far).
+    renderApplyScript(this.scriptModel(this.filesNow()));
     const connection: SSHProvisionerConnection = {
       type: 'ssh',
       host: props.address,
@@ -148,28 +146,92 @@ export class ConfigDelivery extends Construct {
           }
         : {}),
     };
-    const asRoot = `if [ "$(id -u)" -eq 0 ]; then sh ${stageDir}/apply.sh; else sudo -n sh ${stageDir}/apply.sh; fi`;
     this.resource = new DataResource(this, 'Resource', {
-      triggersReplace: { config_sha256: terraformSha256(fingerprint) },
-      input: { host: props.hostName, files: props.files.map((f) => f.path) },
+      triggersReplace: {
+        config_sha256: Lazy.stringValue({ produce: () => terraformSha256(this.fingerprint()) }),
+      },
+      input: {
+        host: props.hostName,
+        files: Lazy.listValue({ produce: () => this.files.map((f) => f.path) }),
+      },
       dependsOn: props.dependsOn,
       connection,
-      provisioners: [
-        { type: 'remote-exec', inline: [`rm -rf ${stageDir} && mkdir -m 700 ${stageDir}`] },
-        ...props.files.map((f, i) => ({
-          type: 'file' as const,
-          content: escapeTerraformTemplate(f.content),
-          destination: `${stageDir}/${i + 1}`,
-        })),
-        { type: 'file', content: escapeTerraformTemplate(this.script), destination: `${stageDir}/apply.sh` },
-        { type: 'remote-exec', inline: [asRoot] },
-      ],
     });
-    recordHostManifest(this.resource, {
-      host: props.hostName,
-      role: props.role,
-      delivery: 'ssh',
-      files: props.files,
-    });
+    // The provisioners (one upload per file) and the manifest are produced at synth, from the
+    // files as they stand then.
+    this.resource.addOverride('provisioner', Lazy.anyValue({ produce: () => this.provisioners() }));
+    this.resource.addOverride(
+      `//.${HOST_MANIFEST_KEY}`,
+      Lazy.anyValue({
+        produce: () => {
+          const recorded: Record<string, unknown> = {};
+          recordHostManifest(
+            { addOverride: (key: string, value: unknown) => (recorded[key] = value) },
+            { host: props.hostName, role: props.role, delivery: 'ssh', files: this.files },
+          );
+          return recorded[`//.${HOST_MANIFEST_KEY}`];
+        },
+      }),
+    );
   }
+
+  /** The files as they stand now (checked: none at all is refused without managed directories). */
+  public get files(): HostFile[] {
+    const files = this.filesNow();
+    if (files.length === 0 && !this.props.managedDirectories?.length) throw noFiles(this.node.path);
+    return files;
+  }
+
+  /** The rendered install script, for the files as they stand now. */
+  public get script(): string {
+    return renderApplyScript(this.scriptModel(this.files));
+  }
+
+  private filesNow(): HostFile[] {
+    const files = this.props.files;
+    return Array.isArray(files) ? files : files.produce();
+  }
+
+  private scriptModel(files: HostFile[]): ApplyScriptModel {
+    const props = this.props;
+    return {
+      name: props.name,
+      stageDir: this.stageDir,
+      files: files.map((f) => ({ path: f.path, owner: f.owner, mode: f.mode })),
+      managedDirectories: props.managedDirectories,
+      check: props.check,
+      reload: props.reload,
+      waitForCloudInit: props.waitForCloudInit,
+    };
+  }
+
+  private fingerprint(): string {
+    return [
+      this.script,
+      ...this.files.map((f) => `${f.path}\n${f.owner ?? ''}\n${f.mode ?? ''}\n${f.content}`),
+    ].join('\n\u0000\n');
+  }
+
+  private provisioners(): Array<Record<string, Record<string, unknown>>> {
+    const stageDir = this.stageDir;
+    const asRoot = `if [ "$(id -u)" -eq 0 ]; then sh ${stageDir}/apply.sh; else sudo -n sh ${stageDir}/apply.sh; fi`;
+    return [
+      { 'remote-exec': { inline: [`rm -rf ${stageDir} && mkdir -m 700 ${stageDir}`] } },
+      ...this.files.map((f, i) => ({
+        file: { content: escapeTerraformTemplate(f.content), destination: `${stageDir}/${i + 1}` },
+      })),
+      { file: { content: escapeTerraformTemplate(this.script), destination: `${stageDir}/apply.sh` } },
+      { 'remote-exec': { inline: [asRoot] } },
+    ];
+  }
+}
+
+function noFiles(path: string): ValidationError {
+  return new ValidationError({
+    path,
+    what: 'files',
+    value: [],
+    allowed: 'at least one file',
+    fix: 'give the files to push',
+  });
 }
