@@ -11,3 +11,5 @@ export * from './worker-group-env';
 export * from './worker-group-app';
 export * from './worker-group';
 export * from './config-delivery';
+export * from './octavia-capabilities';
+export * from './octavia';
