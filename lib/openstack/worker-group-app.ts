@@ -110,9 +110,12 @@ export class WorkerApp {
         path,
         'app execStart',
         o.execStart,
-        'the command line of the app, e.g. "/opt/app/bin/server"',
+        'the command line of the app, e.g. "/opt/app/bin/server --port 8080"',
+        'give one command; put several steps in a script and start that',
       );
-      if (o.description !== undefined) checkLine(path, 'app description', o.description, 'one line of text');
+      if (o.description !== undefined) {
+        checkLine(path, 'app description', o.description, 'a short text', 'describe the app in one line');
+      }
       if (o.user !== undefined && !isUnresolved(o.user) && !/^[a-z_][a-z0-9_-]{0,31}$/.test(o.user)) {
         throw new ValidationError({
           path,
@@ -253,7 +256,7 @@ function bindCompose(options: DockerComposeAppOptions, context: WorkerAppContext
   };
 }
 
-function checkLine(path: string, what: string, value: string, allowed: string): void {
+function checkLine(path: string, what: string, value: string, allowed: string, fix: string): void {
   if (isUnresolved(value)) return;
   if (typeof value !== 'string' || value.trim() === '' || /[\r\n]/.test(value) || value.includes('\u0000')) {
     throw new ValidationError({
@@ -261,7 +264,7 @@ function checkLine(path: string, what: string, value: string, allowed: string): 
       what,
       value,
       allowed: `${allowed} (one non-empty line)`,
-      fix: `give ${what}`,
+      fix,
     });
   }
 }

@@ -22,6 +22,8 @@ import {
 import { WorkerApp, WorkerAppConfig } from './worker-group-app';
 import { checkEnvName, checkEnvValue, renderEnvFile } from './worker-group-env';
 
+const OWNER = /^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$|^[0-9]+:[0-9]+$/;
+
 /** Placement of a group's nodes on hypervisors. */
 export type WorkerPlacement = 'anti-affinity' | 'soft-anti-affinity';
 
@@ -229,6 +231,15 @@ export class WorkerGroup extends Construct implements IWorkerPool {
       );
       if (props.dataVolume.mountPoint !== undefined) {
         checkAbsolutePath(path, 'dataVolume.mountPoint', props.dataVolume.mountPoint);
+        if (props.dataVolume.owner !== undefined && !OWNER.test(props.dataVolume.owner)) {
+          throw new ValidationError({
+            path,
+            what: 'dataVolume.owner',
+            value: props.dataVolume.owner,
+            allowed: '"user", "user:group" or "uid:gid"',
+            fix: 'name the user (and group) that should own the mount point, e.g. "app:app"',
+          });
+        }
         if (props.dataVolume.mountPoint === '/') {
           throw new ValidationError({
             path,
@@ -538,7 +549,15 @@ function initialNodeNames(path: string, name: string, props: WorkerGroupProps): 
       fix: 'give a literal count',
     });
   }
-  const names = Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
-  for (const nodeName of names) checkName(path, 'node name', nodeName);
-  return names;
+  const longest = `${name}-${count}`;
+  if (longest.length > 63) {
+    throw new ValidationError({
+      path,
+      what: 'name',
+      value: name,
+      allowed: `at most ${63 - (longest.length - name.length)} characters, so that node names up to "<name>-${count}" fit in 63`,
+      fix: 'give the group a shorter name',
+    });
+  }
+  return Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
 }
