@@ -16,6 +16,7 @@ import { describeWithTools, tempDir } from '../support/tools';
 import { STACK, synthFixture } from './fixture';
 
 const ROOT_DIR = '/out/s/h';
+const IS_ROOT = process.getuid?.() === 0;
 
 describe('rewriteHostPaths', () => {
   it.each([
@@ -210,8 +211,17 @@ describe('webfarm configs --local-paths', () => {
     it('accepts the balancer’s nginx.conf with its pools, and logs under OUT', () => {
       const conf = path.join(stackDir, 'lb/etc/nginx/nginx.conf');
       const result = check('nginx', ['-t', '-c', conf]);
-      expect(result.output).toContain('test is successful');
-      expect(result.status).toBe(0);
+      expect(result.output).toContain('syntax is ok');
+      if (IS_ROOT) {
+        expect(result.output).toContain('test is successful');
+        expect(result.status).toBe(0);
+      } else {
+        // A non-root user cannot bind the listeners' ports 80/443; everything else must pass.
+        const emergencies = result.output
+          .split('\n')
+          .filter((l) => /\[emerg\]/.test(l) && !/bind\(\) to \S+ failed \(13: Permission denied\)/.test(l));
+        expect(emergencies).toEqual([]);
+      }
       expect(fs.existsSync(path.join(stackDir, 'lb/var/log/nginx/error.log'))).toBe(true);
     });
   });
@@ -247,8 +257,13 @@ describe('webfarm configs --local-paths', () => {
       // keepalived -t exits 0 for a missing file; make sure it is there.
       expect(fs.existsSync(conf)).toBe(true);
       const result = check('keepalived', ['-t', '-f', conf]);
-      expect(result.output).toBe('');
-      expect(result.status).toBe(0);
+      if (IS_ROOT) {
+        expect(result.output).toBe('');
+        expect(result.status).toBe(0);
+      } else {
+        // keepalived's script security wants root-owned check scripts; nothing else may fail.
+        expect(result.output.split('\n').filter((l) => l && !/due to insecure/.test(l))).toEqual([]);
+      }
     });
   });
 
