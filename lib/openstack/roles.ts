@@ -70,16 +70,20 @@ export class ResolvedRoles {
         fix: 'name one of the nodes as primary, or leave primary unset for the first node',
       });
     }
-    return new ResolvedRoles(primary, roles, primaryKeys);
+    return new ResolvedRoles(primary, { ...roles.primaryEnvironment }, { ...roles.secondaryEnvironment });
   }
+
+  /** The role variables' names, in the order of `primaryEnvironment`. */
+  public readonly names: readonly string[];
 
   private constructor(
     /** The primary node's name. */
     public readonly primary: string,
-    private readonly roles: WorkerRoles,
-    /** The role variables' names. */
-    public readonly names: readonly string[],
-  ) {}
+    private readonly primaryEnvironment: Readonly<Record<string, string>>,
+    private readonly secondaryEnvironment: Readonly<Record<string, string>>,
+  ) {
+    this.names = Object.keys(primaryEnvironment);
+  }
 
   /** True when `nodeName` is the primary. */
   public isPrimary(nodeName: string): boolean {
@@ -88,7 +92,7 @@ export class ResolvedRoles {
 
   /** The role variables of one node, in the order of `primaryEnvironment`. */
   public environmentOf(nodeName: string): Array<[string, string]> {
-    const env = this.isPrimary(nodeName) ? this.roles.primaryEnvironment : this.roles.secondaryEnvironment;
+    const env = this.isPrimary(nodeName) ? this.primaryEnvironment : this.secondaryEnvironment;
     return this.names.map((name) => [name, env[name]]);
   }
 }
