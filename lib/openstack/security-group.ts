@@ -9,6 +9,7 @@ import {
 } from '../core/connections';
 import { IPeer, Peer } from '../core/peer';
 import { Port } from '../core/port';
+import { ValidationError } from '../core/errors';
 import { checkName } from '../core/validate';
 import { isUnresolved } from '../core/tokens';
 import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-secgroup-v2';
@@ -35,7 +36,8 @@ export interface SecurityGroupProps {
    */
   readonly allowAllOutbound?: boolean;
   /**
-   * Also write IPv6 rules for group-to-group paths (dual-stack networks).
+   * Also write IPv6 rules for group-to-group paths (dual-stack networks). CIDR rules always
+   * follow the CIDR's own IP version.
    * @default false
    */
   readonly ipv6?: boolean;
@@ -106,13 +108,13 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
   }
 
   private addRule(direction: RuleDirection, peer: IPeer, port: Port, description?: string): void {
+    const ethertypes = this.ethertypesOf(peer, port);
     const rule = this.ruleSet.add(direction, peer, port, description);
     if (!rule) return;
-    const ethertypes: Array<'IPv4' | 'IPv6'> =
-      peer.peerKind === 'group' ? (this.ipv6 ? ['IPv4', 'IPv6'] : ['IPv4']) : [peer.ethertype ?? 'IPv4'];
     for (const ethertype of ethertypes) {
-      const suffix = ethertypes.length > 1 ? `-${ethertype}` : '';
-      new NetworkingSecgroupRuleV2(this, ruleConstructId(rule) + suffix, {
+      // The IPv4 rule keeps the plain id, so turning `ipv6` on later only adds the IPv6 twins.
+      const id = ruleConstructId(rule) + (peer.peerKind === 'group' && ethertype === 'IPv6' ? '-IPv6' : '');
+      new NetworkingSecgroupRuleV2(this, id, {
         securityGroupId: this.securityGroupId,
         direction,
         ethertype,
@@ -123,6 +125,37 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
           : { remoteIpPrefix: peer.cidr }),
       });
     }
+  }
+
+  /**
+   * The ethertypes one declared rule becomes: a CIDR peer's own; IPv4 (and IPv6 when the group
+   * has `ipv6`) for a group peer. ICMP of a given type is bound to its IP version (ping is type
+   * 8 in ICMPv4 and 128 in ICMPv6), so a typed ICMP port on the other version is refused.
+   */
+  private ethertypesOf(peer: IPeer, port: Port): Array<'IPv4' | 'IPv6'> {
+    const typed = port.fromPort !== undefined;
+    if (peer.peerKind === 'group') {
+      if (port.protocol === 'ipv6-icmp') return ['IPv6'];
+      if (port.protocol === 'icmp' && typed) return ['IPv4'];
+      return this.ipv6 ? ['IPv4', 'IPv6'] : ['IPv4'];
+    }
+    const ethertype = peer.ethertype ?? 'IPv4';
+    const mismatch =
+      (port.protocol === 'ipv6-icmp' && ethertype === 'IPv4') ||
+      (port.protocol === 'icmp' && typed && ethertype === 'IPv6');
+    if (mismatch) {
+      throw new ValidationError({
+        path: this.node.path,
+        what: `${port} rule for ${ethertype} peer`,
+        value: peer.cidr,
+        allowed: `ICMP types of the peer's IP version (${ethertype === 'IPv6' ? 'Port.icmp(type, code, true), e.g. 128 for ping' : 'Port.icmp(type, code), e.g. 8 for ping'})`,
+        fix:
+          ethertype === 'IPv6'
+            ? 'use Port.icmp(128, 0, true) for IPv6 ping'
+            : 'use Port.icmpPing() for IPv4 ping',
+      });
+    }
+    return [ethertype];
   }
 }
 
