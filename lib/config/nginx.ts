@@ -299,8 +299,9 @@ export interface NginxConfig {
    */
   readonly status?: NginxStatus | false;
   /**
-   * Include the `stream` block (tcp/udp pools and listeners); needs the stream module.
-   * @default true
+   * Include the `stream` block for tcp/udp pools and listeners. It needs nginx's stream module
+   * (on Debian the package `libnginx-mod-stream`); `false` rejects tcp/udp pools.
+   * @default - true when a pool or listener is tcp or udp
    */
   readonly stream?: boolean;
   /**
@@ -530,7 +531,8 @@ function resolveModel(config: NginxConfig): ResolvedModel {
     10,
     'give how many nodes a request may try, e.g. 3',
   );
-  const stream = config.stream ?? true;
+  const layer4 = (p: { protocol?: string }) => p.protocol === 'tcp' || p.protocol === 'udp';
+  const stream = config.stream ?? (config.pools.some(layer4) || config.listeners.some(layer4));
 
   const pools: ResolvedPool[] = [];
   for (const pool of config.pools) {

@@ -100,12 +100,12 @@ export function nginxQuote(value: string, options: NginxQuoteOptions): string {
 }
 
 /**
- * Escapes `text` for a PCRE regular expression (nginx `~` matches): every character that is not
- * a letter, digit or `_` gets a backslash, which PCRE reads as "this character, literally".
- * Quote the resulting regex with {@link nginxQuote}.
+ * Escapes `text` for a PCRE regular expression (nginx `~` matches): each metacharacter
+ * (`\ ^ $ . | ? * + ( ) [ ] { }`) gets a backslash, which PCRE reads as "this character,
+ * literally"; everything else already matches itself. Quote the regex with {@link nginxQuote}.
  */
 export function pcreLiteral(text: string): string {
-  return text.replace(/[^A-Za-z0-9_]/g, '\\$&');
+  return text.replace(/[\\^$.|?*+()[\]{}]/g, '\\$&');
 }
 
 /**
