@@ -243,6 +243,7 @@ export function requireOctaviaDriver(
   supported: boolean,
   what: string,
   value: unknown,
+  allowed: string,
   fix: string,
 ): void {
   if (supported) return;
@@ -250,7 +251,7 @@ export function requireOctaviaDriver(
     path,
     what: `${what} (Octavia (${driver} driver))`,
     value,
-    allowed: `what the ${driver} driver supports (see docs/octavia.md)`,
+    allowed: `${allowed} on the ${driver} driver`,
     fix,
   });
 }

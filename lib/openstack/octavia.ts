@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Lazy, TerraformResource, Token } from '../core/cdk';
+import { Fn, Lazy, TerraformResource, Token } from '../core/cdk';
 import {
   Algorithm,
   AlgorithmKind,
@@ -354,7 +354,7 @@ export class OctaviaListener implements IBalancerListener {
 
 /** The HTTP → HTTPS redirect of a listener: an HTTP listener with one REDIRECT_PREFIX policy. */
 export interface OctaviaRedirect extends OctaviaPolicy {
-  /** The HTTP listener (`Listener-<id>-redirect`). */
+  /** The HTTP listener (`Redirect-<id>`; its policy `Redirect-<id>-Policy`, rule `Redirect-<id>-Rule`). */
   readonly listener: LbListenerV2;
 }
 
@@ -461,6 +461,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         this.features.flavors,
         'flavorId',
         props.flavorId,
+        'no flavorId (one topology)',
         'drop flavorId (the ovn driver has no flavors), or use driver "amphora"',
       );
       requireOctaviaApi(path, 'load balancer flavors', this.api, 'drop flavorId');
@@ -472,6 +473,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         this.features.availabilityZones,
         'availabilityZone',
         props.availabilityZone,
+        'no availabilityZone',
         'drop availabilityZone (the ovn driver has no availability zones), or use driver "amphora"',
       );
       requireOctaviaApi(path, 'availability zones', this.api, 'drop availabilityZone');
@@ -620,6 +622,12 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       ...options,
       ...(options.protocol === undefined && ovn && !terminating ? { protocol: 'tcp' as const } : {}),
     };
+    checkUnique(
+      this.node.path,
+      'listener id',
+      id,
+      this.metricsListeners.map((m) => m.name),
+    );
     const record = this.model.addListener(id, {
       ...effective,
       defaultPool: this.innerPool(effective.defaultPool),
@@ -722,6 +730,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       this.features.prometheusListeners,
       'PROMETHEUS listener',
       options.port,
+      'TCP and UDP listeners',
       'use driver "amphora" for balancer metrics',
     );
     requireOctaviaApi(
@@ -913,7 +922,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     prefix: string,
     cidrs: string[] | undefined,
   ): OctaviaRedirect {
-    const key = `Listener-${listenerId}-redirect`;
+    const key = `Redirect-${listenerId}`;
     const listener = new LbListenerV2(this, key, {
       name: `${this.lbName}-${listenerId}-redirect`,
       description: `managed by webfarm: ${this.node.path} listener '${listenerId}' HTTP to HTTPS redirect`,
@@ -929,7 +938,9 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       action: 'REDIRECT_PREFIX',
       redirectPrefix: prefix,
       position: 1,
-      ...(octaviaApiAtLeast(this.api, '2.9') ? { redirectHttpCode: 301 } : {}),
+      // Written as an expression: ../shared/tools/tfcheck compares `one_of [301, …]` as strings
+      // and flags the literal number (as Network.fromName does for ip_version).
+      ...(octaviaApiAtLeast(this.api, '2.9') ? { redirectHttpCode: Token.asNumber(Fn.tonumber('301')) } : {}),
     });
     const rule = new LbL7RuleV2(this, `${key}-Rule`, {
       l7PolicyId: policy.id,
@@ -1146,6 +1157,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         this.features.proxyProtocol,
         'proxyProtocol',
         options.proxyProtocol,
+        'no proxyProtocol',
         'drop proxyProtocol (the ovn driver forwards packets unchanged, so members already see the client address)',
       );
       if (options.proxyProtocol !== 'v1' && options.proxyProtocol !== 'v2') {
@@ -1208,6 +1220,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       this.features.monitorTypes.includes(type),
       'health monitor type',
       type,
+      'TCP, UDP-CONNECT',
       'the ovn driver runs TCP and UDP-CONNECT monitors only: use healthCheck.active.protocol "tcp" (UDP pools get UDP-CONNECT), or driver "amphora" for HTTP checks',
     );
     if (protocol === 'udp' && type !== 'UDP-CONNECT') {
@@ -1357,6 +1370,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         features.headerInsertion,
         'insertHeaders',
         headers,
+        'no insertHeaders',
         'drop insertHeaders (the ovn driver does not speak HTTP), or use driver "amphora"',
       );
       if (!httpLevel) {
@@ -1384,6 +1398,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         features.listenerTimeouts,
         'timeouts',
         options.timeouts,
+        'no timeouts',
         'drop timeouts (the ovn driver has none), or use driver "amphora"',
       );
       requireOctaviaApi(path, 'listener timeouts', this.api, 'drop timeouts');
@@ -1412,6 +1427,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         features.connectionLimit,
         'connectionLimit',
         options.connectionLimit,
+        'no connectionLimit',
         'drop connectionLimit (the ovn driver has none), or use driver "amphora"',
       );
       checkInteger(
@@ -1482,6 +1498,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         features.redirects,
         'tls.redirectFromPort',
         tls.redirectFromPort,
+        'no redirect listener (layer 4 only)',
         'the ovn driver has no HTTP listeners or L7 redirects; drop redirectFromPort, or use driver "amphora"',
       );
       const prefix = options.redirectPrefix;
@@ -1572,24 +1589,22 @@ function listenerProtocolOf(
 }
 
 /**
- * The monitor type: `healthCheck.active.protocol` when given, else the pool's (HTTP for http
- * pools, HTTPS for https, TCP for tcp and PROXY pools, UDP-CONNECT for udp).
+ * The monitor type: `healthCheck.active.protocol` when given; else HTTP when a path, method or
+ * expected codes are given; else the pool's (HTTP for http pools, HTTPS for https, TCP for tcp
+ * and PROXY pools, UDP-CONNECT for udp).
  */
 function monitorTypeOf(options: OctaviaPoolOptions): OctaviaMonitorType {
-  const given = options.healthCheck?.active?.protocol;
+  const active = options.healthCheck?.active;
+  const given = active?.protocol;
   if (given === 'http') return 'HTTP';
   if (given === 'https') return 'HTTPS';
   if (given === 'tcp') return 'TCP';
-  switch (options.protocol ?? 'http') {
-    case 'udp':
-      return 'UDP-CONNECT';
-    case 'tcp':
-      return 'TCP';
-    case 'https':
-      return 'HTTPS';
-    default:
-      return 'HTTP';
-  }
+  const protocol = options.protocol ?? 'http';
+  if (protocol === 'https') return 'HTTPS';
+  const httpAsked =
+    active?.path !== undefined || active?.method !== undefined || active?.expectedCodes !== undefined;
+  if (protocol === 'http' || httpAsked) return 'HTTP';
+  return protocol === 'udp' ? 'UDP-CONNECT' : 'TCP';
 }
 
 /** `to-api-path-api`: a stable key of a rule from its pool and conditions (construct ids). */
