@@ -13,3 +13,7 @@ export * from './worker-group';
 export * from './config-delivery';
 export * from './octavia-capabilities';
 export * from './octavia';
+export * from './random';
+export * from './redis-host';
+export * from './nfs-server';
+export * from './zfs-replication';

@@ -1,0 +1,322 @@
+import { Construct } from 'constructs';
+import { Fn } from '../core/cdk';
+import { Connections, IConnectable } from '../core/connections';
+import { Port } from '../core/port';
+import { checkInteger, checkName } from '../core/validate';
+import { CloudConfig } from '../config/cloud-init';
+import { checkAbsolutePath } from '../config/systemd';
+import {
+  checkZfsPool,
+  renderZfsAuthorizedKey,
+  renderZfsPoolScript,
+  renderZfsPromoteScript,
+  renderZfsReplicaSettings,
+  renderZfsReplicateScript,
+  renderZfsReplicationSettings,
+  renderZfsReplicationUnits,
+  ZFS_PATHS,
+  ZFS_RECEIVE_USER,
+  zfsReceiveSudoRule,
+} from '../config/zfs';
+import { ValidationError } from '../core/errors';
+import { IAdminAccess } from './admin-access';
+import { Host, HostVolume } from './host';
+import { IKeyPair, KeyPair } from './keypair';
+import { INetwork } from './network';
+import { SecurityGroup } from './security-group';
+import { PlacementPolicy, ServerGroup } from './server-group';
+
+/** Props of {@link ZfsReplication}. */
+export interface ZfsReplicationProps {
+  /** The network of the primary and the replicas. */
+  readonly network: INetwork;
+  /** Image name: Ubuntu (ZFS from `zfsutils-linux`), e.g. `Featured-Ubuntu24`. */
+  readonly image: string;
+  /** Flavor name (ZFS likes memory: 4 GiB or more). */
+  readonly flavor: string;
+  /** Number of replicas, named `<name>-replica-1` … `<name>-replica-<n>`. At least 1. */
+  readonly replicas: number;
+  /** Size of each host's data volume (one per host, holding its pool), GiB. */
+  readonly volumeSizeGb: number;
+  /**
+   * Cinder volume type.
+   * @default - the cloud's default type
+   */
+  readonly volumeType?: string;
+  /**
+   * Keep every data volume when the stack is destroyed (`lifecycle.prevent_destroy`). Set
+   * `false` only for throw-away environments: the pools and all their data are then deleted
+   * with the stack. Replacing an instance never touches its volume either way.
+   * @default true
+   */
+  readonly retainData?: boolean;
+  /**
+   * The pool on each data volume. It is imported when it exists, created only on a blank
+   * volume, never destroyed.
+   * @default 'tank'
+   */
+  readonly pool?: string;
+  /**
+   * The replicated dataset inside the pool (`<pool>/<dataset>`, e.g. `images`).
+   * @default 'data'
+   */
+  readonly dataset?: string;
+  /**
+   * Where the pool is mounted; the dataset appears at `<mountPoint>/<dataset>`.
+   * @default '/srv/<pool>'
+   */
+  readonly mountPoint?: string;
+  /**
+   * Minutes between replication runs (a systemd timer on the primary).
+   * @default 15
+   */
+  readonly intervalMinutes?: number;
+  /**
+   * Snapshots kept on the primary (and, through `receive -F`, on the replicas).
+   * @default 48
+   */
+  readonly keepSnapshots?: number;
+  /**
+   * Placement of the primary and the replicas: a copy on the same hypervisor is a poor copy.
+   * @default 'anti-affinity'
+   */
+  readonly placement?: Extract<PlacementPolicy, 'anti-affinity' | 'soft-anti-affinity'>;
+  /**
+   * The name prefix of the hosts (and of the keypair).
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+  /**
+   * Keypair for the image's default user (administrators).
+   * @default - none
+   */
+  readonly keyPair?: IKeyPair;
+  /**
+   * SSH for administrators (to the primary and the replicas).
+   * @default - no SSH rule from outside (replication SSH is primary → replicas only)
+   */
+  readonly adminAccess?: IAdminAccess;
+}
+
+/**
+ * ZFS replication (the seed NSBoot cluster's `zfs send -R | ssh … zfs receive -F`): a primary
+ * and N replicas, each an instance with its own data volume holding its own pool.
+ *
+ * - The primary runs `webfarm-zfs-replicate` from a systemd timer: a recursive snapshot
+ *   `<dataset>@webfarm-<UTC timestamp>`, a full `zfs send -R` the first time and `zfs send -R -I`
+ *   from the last snapshot each replica holds afterwards, old webfarm snapshots pruned (never a
+ *   replica's base), `flock` so runs never overlap.
+ * - It sends over SSH with a key Nova generates (`openstack_compute_keypair_v2`). Each replica
+ *   accepts that key only for the unprivileged user `zfsrecv`, only from the primary's address,
+ *   with `restrict` and the forced command `sudo -n /usr/sbin/zfs receive -F <dataset>`, and
+ *   sudo allows that one command line. The replica's security group admits tcp/22 only from the
+ *   primary's group. Replicas' host keys are learnt on first contact (`accept-new`).
+ * - A replica is promoted with `sudo webfarm-zfs-promote --yes` (stop the old primary's timer
+ *   first): replication into it stops and its dataset becomes writable.
+ *
+ * **Risk of the generated key:** its private half is in the Terraform state and in the
+ * primary's user data (readable on the primary through the metadata service). Whoever reads it
+ * can overwrite the replicas' copy of the dataset, from the primary's address only, and nothing
+ * else: the same power anyone who can write on the primary already has.
+ *
+ * **Changing the set of replicas rewrites the primary's user data, which replaces the primary
+ * instance**: its volume is kept and its pool imported again, replication resumes from the
+ * snapshots on the pool.
+ */
+export class ZfsReplication extends Construct implements IConnectable {
+  /** The primary. */
+  public readonly primary: Host;
+  /** The replicas, in name order. */
+  public readonly replicas: readonly Host[];
+  /** The primary's group. */
+  public readonly primaryGroup: SecurityGroup;
+  /** The replicas' group. */
+  public readonly replicaGroup: SecurityGroup;
+  /** Both groups (for clients of the data, e.g. `zfs.connections.allowFrom(workers, …)`). */
+  public readonly connections: Connections;
+  /** The Nova-generated replication key. */
+  public readonly replicationKey: KeyPair;
+  /** Each host's data volume, by host name. */
+  public readonly volumes: ReadonlyMap<string, HostVolume>;
+  /** The replicated dataset, `<pool>/<dataset>`. */
+  public readonly dataset: string;
+  /** Where the dataset is mounted on every host. */
+  public readonly datasetPath: string;
+
+  constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
+    super(scope, id);
+    const path = this.node.path;
+    const name = props.name ?? id.toLowerCase();
+    checkName(path, 'name', name);
+    checkInteger(path, 'replicas', props.replicas, 1, 16, 'give the number of replicas, at least 1');
+    checkInteger(path, 'volumeSizeGb', props.volumeSizeGb, 1, 65536, 'give the size in GiB, e.g. 100');
+    const pool = props.pool ?? 'tank';
+    checkZfsPool(path, pool);
+    const datasetName = props.dataset ?? 'data';
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(datasetName)) {
+      throw new ValidationError({
+        path,
+        what: 'dataset',
+        value: datasetName,
+        allowed: 'one dataset name of letters, digits and "_.-" (the pool is given by `pool`)',
+        fix: 'write e.g. "images"; it becomes "<pool>/images"',
+      });
+    }
+    this.dataset = `${pool}/${datasetName}`;
+    const mountPoint = props.mountPoint ?? `/srv/${pool}`;
+    checkAbsolutePath(path, 'mountPoint', mountPoint);
+    this.datasetPath = `${mountPoint}/${datasetName}`;
+    const placement = props.placement ?? 'anti-affinity';
+    if (placement !== 'anti-affinity' && placement !== 'soft-anti-affinity') {
+      throw new ValidationError({
+        path,
+        what: 'placement',
+        value: placement,
+        allowed: '"anti-affinity" or "soft-anti-affinity"',
+        fix: 'use "soft-anti-affinity" when the cloud has fewer hypervisors than hosts',
+      });
+    }
+    const retain = props.retainData ?? true;
+
+    this.primaryGroup = new SecurityGroup(this, 'PrimaryGroup', {
+      description: `webfarm zfs primary ${path}`,
+    });
+    this.replicaGroup = new SecurityGroup(this, 'ReplicaGroup', {
+      description: `webfarm zfs replicas ${path}: SSH from the primary only`,
+    });
+    this.connections = new Connections({ securityGroups: [this.primaryGroup, this.replicaGroup] });
+    this.replicaGroup.connections.allowFrom(
+      this.primaryGroup,
+      Port.tcp(22),
+      'ZFS replication from the primary',
+    );
+    const serverGroup = new ServerGroup(this, 'ServerGroup', { policy: placement });
+    this.replicationKey = new KeyPair(this, 'ReplicationKey', {
+      privateKeyOutputName: `${name.replace(/-/g, '_')}_zfs_replication_private_key`,
+    });
+
+    const host = (hostId: string, hostName: string, group: SecurityGroup, role: string): Host =>
+      new Host(this, hostId, {
+        network: props.network,
+        image: props.image,
+        flavor: props.flavor,
+        securityGroups: [group],
+        keyPairName: props.keyPair?.keyPairName,
+        role,
+        name: hostName,
+        serverGroup,
+      });
+    const volumes = new Map<string, HostVolume>();
+    const volumeOf = (h: Host): HostVolume => {
+      const v = h.addVolume('data', {
+        sizeGb: props.volumeSizeGb,
+        volumeType: props.volumeType,
+        preventDestroy: retain,
+      });
+      volumes.set(h.hostName, v);
+      return v;
+    };
+
+    this.primary = host('Primary', `${name}-primary`, this.primaryGroup, 'zfs-primary');
+    const primaryVolume = volumeOf(this.primary);
+    const replicas: Host[] = [];
+    for (let i = 1; i <= props.replicas; i++) {
+      const replicaName = `${name}-replica-${i}`;
+      const replica = host(`Replica-${replicaName}`, replicaName, this.replicaGroup, 'zfs-replica');
+      replica.addCloudConfig(this.replicaConfig(volumeOf(replica), pool, mountPoint));
+      replicas.push(replica);
+    }
+    this.replicas = replicas;
+    this.volumes = volumes;
+    this.primary.addCloudConfig(
+      this.primaryConfig(primaryVolume, pool, mountPoint, {
+        intervalMinutes: props.intervalMinutes,
+        keepSnapshots: props.keepSnapshots,
+      }),
+    );
+    if (props.adminAccess) {
+      props.adminAccess.allowSshTo(this.primaryGroup);
+      props.adminAccess.allowSshTo(this.replicaGroup);
+    }
+  }
+
+  private primaryConfig(
+    volume: HostVolume,
+    pool: string,
+    mountPoint: string,
+    options: { intervalMinutes?: number; keepSnapshots?: number },
+  ): CloudConfig {
+    const path = `${this.node.path} primary`;
+    const units = renderZfsReplicationUnits({ intervalMinutes: options.intervalMinutes });
+    return {
+      packages: ['zfsutils-linux'],
+      writeFiles: [
+        { path: ZFS_PATHS.poolScript, content: renderZfsPoolScript(), permissions: '0755' },
+        { path: ZFS_PATHS.replicateScript, content: renderZfsReplicateScript(), permissions: '0755' },
+        {
+          path: ZFS_PATHS.replicationSettings,
+          content: renderZfsReplicationSettings(
+            {
+              dataset: this.dataset,
+              replicas: this.replicas.map((r) => r.privateAddress),
+              keepSnapshots: options.keepSnapshots,
+            },
+            path,
+          ),
+          permissions: '0600',
+        },
+        // The PEM key is several lines: it travels base64-encoded (one line) and is decoded below.
+        {
+          path: ZFS_PATHS.sshKeyBase64,
+          content: Fn.base64encode(this.replicationKey.resource.privateKey),
+          permissions: '0600',
+        },
+        ...Object.entries(units).map(([unitName, text]) => ({
+          path: `/etc/systemd/system/${unitName}`,
+          content: text,
+        })),
+      ],
+      runcmd: [
+        [ZFS_PATHS.poolScript, volume.devicePath, pool, mountPoint, 'primary', this.dataset],
+        `umask 077 && base64 -d ${ZFS_PATHS.sshKeyBase64} > ${ZFS_PATHS.sshKey} && rm -f ${ZFS_PATHS.sshKeyBase64}`,
+        ['systemctl', 'daemon-reload'],
+        ['systemctl', 'enable', '--now', 'webfarm-zfs-replicate.timer'],
+      ],
+    };
+  }
+
+  private replicaConfig(volume: HostVolume, pool: string, mountPoint: string): CloudConfig {
+    const path = `${this.node.path} replica`;
+    return {
+      packages: ['zfsutils-linux'],
+      users: [
+        'default',
+        {
+          name: ZFS_RECEIVE_USER,
+          shell: '/bin/sh',
+          sudo: zfsReceiveSudoRule(this.dataset),
+          sshAuthorizedKeys: [
+            renderZfsAuthorizedKey(
+              {
+                publicKey: Fn.trimspace(this.replicationKey.resource.publicKey),
+                dataset: this.dataset,
+                from: this.primary.privateAddress,
+              },
+              path,
+            ),
+          ],
+        },
+      ],
+      writeFiles: [
+        { path: ZFS_PATHS.poolScript, content: renderZfsPoolScript(), permissions: '0755' },
+        { path: ZFS_PATHS.promoteScript, content: renderZfsPromoteScript(), permissions: '0755' },
+        {
+          path: ZFS_PATHS.replicaSettings,
+          content: renderZfsReplicaSettings({ dataset: this.dataset }, path),
+          permissions: '0644',
+        },
+      ],
+      runcmd: [[ZFS_PATHS.poolScript, volume.devicePath, pool, mountPoint, 'replica', this.dataset]],
+    };
+  }
+}
