@@ -4,7 +4,6 @@ import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Peer } from '../core/peer';
 import { Port } from '../core/port';
-import { isUnresolved } from '../core/tokens';
 import { checkCidr } from '../core/validate';
 import { FloatingIp } from './floating-ip';
 import { Host } from './host';
@@ -94,7 +93,6 @@ export class Bastion extends Construct implements IConnectable {
         fix: 'give the networks your administrators connect from, e.g. ["198.51.100.0/24"]',
       });
     }
-    checkPoolName(path, props.floatingIpPool);
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `webfarm bastion ${path}: SSH from the admin networks`,
     });
@@ -202,19 +200,6 @@ function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): st
   }
   for (const cidr of cidrs) checkCidr(path, 'admin CIDR', cidr);
   return [...cidrs];
-}
-
-function checkPoolName(path: string, pool: string): void {
-  if (isUnresolved(pool)) return;
-  if (typeof pool !== 'string' || pool.trim() === '') {
-    throw new ValidationError({
-      path,
-      what: 'floatingIpPool',
-      value: pool,
-      allowed: 'the name of an external network',
-      fix: 'give the external network, e.g. "public" (`openstack network list --external`)',
-    });
-  }
 }
 
 function warnOnWorld(scope: Construct, cidrs: readonly string[]): void {

@@ -1,6 +1,9 @@
 import { Construct } from 'constructs';
 import { NetworkingFloatingipV2 } from '../../.gen/providers/openstack/networking-floatingip-v2';
 import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/networking-floatingip-associate-v2';
+import { ValidationError } from '../core/errors';
+import { isUnresolved } from '../core/tokens';
+import { parseIp } from '../core/validate';
 import { ensureOpenStackProvider } from './provider';
 
 /** Props of {@link FloatingIp}. */
@@ -37,6 +40,34 @@ export class FloatingIp extends Construct {
   constructor(scope: Construct, id: string, props: FloatingIpProps) {
     super(scope, id);
     ensureOpenStackProvider(this);
+    const path = this.node.path;
+    if (!isUnresolved(props.pool) && (typeof props.pool !== 'string' || props.pool.trim() === '')) {
+      throw new ValidationError({
+        path,
+        what: 'pool',
+        value: props.pool,
+        allowed: 'the name of an external network',
+        fix: 'give the external network, e.g. "public" (`openstack network list --external`)',
+      });
+    }
+    if (!isUnresolved(props.portId) && (typeof props.portId !== 'string' || props.portId.trim() === '')) {
+      throw new ValidationError({
+        path,
+        what: 'portId',
+        value: props.portId,
+        allowed: 'the id of a Neutron port (e.g. `host.port.id`)',
+        fix: 'pass the port of the instance or VIP, e.g. host.port.id',
+      });
+    }
+    if (props.fixedIp !== undefined && !isUnresolved(props.fixedIp) && parseIp(props.fixedIp) === undefined) {
+      throw new ValidationError({
+        path,
+        what: 'fixedIp',
+        value: props.fixedIp,
+        allowed: 'an IP address of the port',
+        fix: 'give one of the port fixed IPs, or leave fixedIp unset',
+      });
+    }
     this.resource = new NetworkingFloatingipV2(this, 'Resource', {
       pool: props.pool,
       description: props.description ?? `managed by webfarm: ${this.node.path}`,

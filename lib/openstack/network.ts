@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { Fn, Token } from '../core/cdk';
 import { ValidationError } from '../core/errors';
-import { checkCidr, checkName } from '../core/validate';
+import { checkCidr, checkName, parseIp } from '../core/validate';
 import { isUnresolved } from '../core/tokens';
 import { DataOpenstackNetworkingNetworkV2 } from '../../.gen/providers/openstack/data-openstack-networking-network-v2';
 import { DataOpenstackNetworkingSubnetV2 } from '../../.gen/providers/openstack/data-openstack-networking-subnet-v2';
@@ -88,6 +88,20 @@ export class Network extends Construct implements INetwork {
   ): INetwork {
     ensureOpenStackProvider(scope);
     const holder = new Construct(scope, id);
+    checkNonEmpty(
+      holder.node.path,
+      'network name',
+      networkName,
+      'give the name `openstack network list` shows',
+    );
+    if (options.subnetName !== undefined) {
+      checkNonEmpty(
+        holder.node.path,
+        'subnetName',
+        options.subnetName,
+        'give the name `openstack subnet list` shows',
+      );
+    }
     if (options.cidr !== undefined) checkCidr(holder.node.path, 'cidr', options.cidr);
     const network = new DataOpenstackNetworkingNetworkV2(holder, 'Network', { name: networkName });
     const subnet = new DataOpenstackNetworkingSubnetV2(holder, 'Subnet', {
@@ -142,6 +156,25 @@ export class Network extends Construct implements INetwork {
     }
     const name = props.name ?? id.toLowerCase();
     if (!isUnresolved(name)) checkName(path, 'name', name);
+    if (props.externalNetworkName !== undefined) {
+      checkNonEmpty(
+        path,
+        'externalNetworkName',
+        props.externalNetworkName,
+        'give the external network, e.g. "public" (`openstack network list --external`)',
+      );
+    }
+    for (const server of props.dnsNameservers ?? []) {
+      if (!isUnresolved(server) && parseIp(server)?.version !== 4) {
+        throw new ValidationError({
+          path,
+          what: 'DNS name server',
+          value: server,
+          allowed: 'an IPv4 address (the subnet is IPv4)',
+          fix: 'give the resolver address, e.g. "192.0.2.53"',
+        });
+      }
+    }
     const network = new NetworkingNetworkV2(this, 'Resource', { name, adminStateUp: true });
     const subnet = new NetworkingSubnetV2(this, 'Subnet', {
       name,
@@ -163,5 +196,12 @@ export class Network extends Construct implements INetwork {
     }
     this.networkId = network.id;
     this.subnet = { subnetId: subnet.id, networkId: network.id, cidr: props.cidr, cidrKnown: true };
+  }
+}
+
+function checkNonEmpty(path: string, what: string, value: string, fix: string): void {
+  if (isUnresolved(value)) return;
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new ValidationError({ path, what, value, allowed: 'a non-empty name', fix });
   }
 }
