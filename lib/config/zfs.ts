@@ -412,8 +412,11 @@ export function zfsReplicationUnits(
 /** The rendered unit files, by name. */
 export function renderZfsReplicationUnits(
   options: { intervalMinutes?: number; scriptPath?: string } = {},
+  path = 'zfs replication',
 ): Record<string, string> {
-  return Object.fromEntries(zfsReplicationUnits(options).map((u) => [u.name, renderSystemdUnit(u)]));
+  return Object.fromEntries(
+    zfsReplicationUnits(options, path).map((u) => [u.name, renderSystemdUnit(u, path)]),
+  );
 }
 
 /** The command a replica forces on the replication key: exactly one receive, as root via sudo. */

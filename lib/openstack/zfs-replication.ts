@@ -247,7 +247,7 @@ export class ZfsReplication extends Construct implements IConnectable {
     options: { intervalMinutes?: number; keepSnapshots?: number },
   ): CloudConfig {
     const path = `${this.node.path} primary`;
-    const units = renderZfsReplicationUnits({ intervalMinutes: options.intervalMinutes });
+    const units = renderZfsReplicationUnits({ intervalMinutes: options.intervalMinutes }, path);
     return {
       packages: ['zfsutils-linux'],
       writeFiles: [
