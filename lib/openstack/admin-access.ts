@@ -107,7 +107,7 @@ export class Bastion extends Construct implements IConnectable {
       securityGroups: [this.securityGroup],
       keyPairName: props.keyPair?.keyPairName,
       role: 'bastion',
-      name: props.name,
+      name: props.name ?? id.toLowerCase(),
       cloudConfig: {
         writeFiles: [
           {
