@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { HelloBindingsStack } from '../examples/hello-bindings';
 import { Jetstream2OctaviaStack } from '../examples/jetstream2-octavia';
+import { SharedStateStack } from '../examples/shared-state';
 
 /** One synthesizable example: its stack name and how to build it. */
 export interface ExampleStack {
@@ -14,4 +15,5 @@ export interface ExampleStack {
 export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'hello-bindings', build: (app, name) => new HelloBindingsStack(app, name) },
   { name: 'jetstream2-octavia', build: (app, name) => new Jetstream2OctaviaStack(app, name) },
+  { name: 'shared-state', build: (app, name) => new SharedStateStack(app, name) },
 ];
