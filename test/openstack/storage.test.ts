@@ -9,6 +9,7 @@ import {
   WorkerApp,
   WorkerGroup,
 } from '../../lib/openstack';
+import { SharedStateStack } from '../../examples/shared-state';
 import { StackJson, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
 import { describeWithTools } from '../support/tools';
 import {
@@ -431,5 +432,36 @@ describeWithTools(['terraform', 'tfsim'], 'data safety, confirmed by tfsim plan 
     // AND nothing else is destroyed: the NFS server, its volume and the password stay
     const destroyed = changes.filter((c) => c.change.actions.includes('delete')).map((c) => c.address);
     expect(destroyed.every((a) => /Redis_Server/.test(a))).toBe(true);
+  });
+});
+
+describe('examples/shared-state', () => {
+  function example(): StackJson {
+    return synthStack((app) => new SharedStateStack(app, 'shared-state'));
+  }
+
+  it('synthesizes tfcheck-clean, with every volume protected', () => {
+    const json = example();
+    expect(tfcheckProblems(json)).toBe('');
+    const volumes = Object.values(resourcesOf(json, 'openstack_blockstorage_volume_v3'));
+    expect(volumes).toHaveLength(5);
+    for (const v of volumes) expect(v.lifecycle).toEqual({ prevent_destroy: true });
+  });
+
+  it("admits Redis and NFS only from the app servers' group, SSH only from the admin network", () => {
+    const json = example();
+    const app = groupRef(json, 'App_SecurityGroup');
+    for (const part of ['Redis_SecurityGroup', 'Files_SecurityGroup']) {
+      for (const rule of ingressOn(json, groupRef(json, part))) {
+        if (rule.cidr !== undefined) expect(rule).toEqual({ port: 'tcp/22-22', cidr: '198.51.100.0/24' });
+        else expect(rule.group).toBe(app);
+      }
+    }
+  });
+
+  describeWithTools(['terraform', 'tfsim'], 'under tfsim', () => {
+    it('passes tfsim validate', () => {
+      expect(tfsimValidateProblems(example())).toBe('');
+    });
   });
 });
