@@ -1,8 +1,10 @@
+import { createHash } from 'crypto';
 import { Construct } from 'constructs';
 import { DataResource, ITerraformDependable, Lazy, SSHProvisionerConnection } from '../core/cdk';
 import { escapeTerraformTemplate, terraformSha256 } from '../core/escape';
 import { HOST_MANIFEST_KEY, HostFile, recordHostManifest } from '../core/host-files';
 import { ValidationError } from '../core/errors';
+import { isUnresolved } from '../core/tokens';
 import { checkPort } from '../core/validate';
 import { ApplyScriptModel, ManagedDirectory, renderApplyScript } from '../config/delivery';
 
@@ -205,11 +207,18 @@ export class ConfigDelivery extends Construct {
     };
   }
 
+  /**
+   * What the trigger hashes: the script and every file. Text without Terraform references is
+   * hashed here (the script's shell `${…}` would otherwise reach a Terraform function argument);
+   * text with references is left to Terraform's `sha256`, after they resolve.
+   */
   private fingerprint(): string {
+    const digest = (text: string) =>
+      isUnresolved(text) ? text : createHash('sha256').update(text).digest('hex');
     return [
-      this.script,
-      ...this.files.map((f) => `${f.path}\n${f.owner ?? ''}\n${f.mode ?? ''}\n${f.content}`),
-    ].join('\n\u0000\n');
+      digest(this.script),
+      ...this.files.map((f) => digest(`${f.path}\n${f.owner ?? ''}\n${f.mode ?? ''}\n${f.content}`)),
+    ].join('\n');
   }
 
   private provisioners(): Array<Record<string, Record<string, unknown>>> {

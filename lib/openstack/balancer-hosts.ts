@@ -1,0 +1,511 @@
+import { Construct } from 'constructs';
+import { Annotations } from '../core/cdk';
+import { BalancerCapabilities } from '../core/balancing';
+import {
+  IBalancerListener,
+  IBalancerPool,
+  IBalancerTarget,
+  ListenerOptions,
+  PoolOptions,
+} from '../core/balancer';
+import { BalancerModel, listenerPorts } from '../core/balancer-model';
+import { Connections, IConnectable } from '../core/connections';
+import { ValidationError } from '../core/errors';
+import { HostFile } from '../core/host-files';
+import { Peer } from '../core/peer';
+import { Port } from '../core/port';
+import { isUnresolved } from '../core/tokens';
+import { checkCidr, checkName } from '../core/validate';
+import { CloudConfig, CloudInitFile } from '../config/cloud-init';
+import { ManagedDirectory } from '../config/delivery';
+import { RenderedFile } from '../config/files';
+import { IAdminAccess } from './admin-access';
+import { ConfigDelivery, SshAccess } from './config-delivery';
+import { FloatingIp } from './floating-ip';
+import { Host } from './host';
+import { IKeyPair } from './keypair';
+import { BalancerHighAvailability, KeepalivedPair } from './keepalived-pair';
+import { INetwork } from './network';
+import { SecurityGroup } from './security-group';
+import { ServerGroup } from './server-group';
+
+/**
+ * How pools and listeners reach a self-hosted balancer.
+ *
+ * - `ssh` (the default): cloud-init only bootstraps the host (packages, base configuration,
+ *   hardening); the pool and listener files are pushed in place over SSH by a `terraform_data`
+ *   whose trigger is their hash. A pool change replaces that `terraform_data` and nothing else.
+ * - `user-data`: everything is written by cloud-init, for clouds where the machine that runs
+ *   Terraform cannot reach the host over SSH. **Cost:** `user_data` is ForceNew, so EVERY pool,
+ *   node or listener change REPLACES the balancer instance(s): a few minutes of downtime on a
+ *   single host (the public address survives: the floating IP and the port are separate
+ *   resources), open connections dropped, and anything on the host's disk lost.
+ */
+export type BalancerDelivery = 'ssh' | 'user-data';
+
+/** Props shared by `NginxBalancer` and `HaproxyBalancer`. */
+export interface SelfHostedBalancerProps {
+  /** The network (and subnet) the balancer host's port is on: usually the workers' network. */
+  readonly network: INetwork;
+  /** Image name (Debian or Ubuntu), e.g. `Featured-Ubuntu24` or `debian-12`. */
+  readonly image: string;
+  /** Flavor name, e.g. `m3.small`. */
+  readonly flavor: string;
+  /**
+   * Nova keypair of the image's default user: the key Terraform logs in with (`ssh.privateKey`)
+   * must belong to it.
+   * @default - no keypair (only users created by cloud-init can log in)
+   */
+  readonly keyPair?: IKeyPair;
+  /**
+   * How Terraform logs in to push configuration (user, private key, optional bastion). Required
+   * with `delivery: 'ssh'`.
+   * @default - none (only allowed with `delivery: 'user-data'`)
+   */
+  readonly ssh?: SshAccess;
+  /**
+   * Networks allowed to reach the balancer host(s) on tcp/22: where Terraform runs. There is no
+   * default, and `0.0.0.0/0` only when you name it. With `delivery: 'ssh'`, give this or
+   * `adminAccess`.
+   * @default - no SSH rule from a CIDR
+   */
+  readonly adminCidrs?: string[];
+  /**
+   * SSH for administrators by intent (`AdminAccess`): tcp/22 from its bastion's group, or from
+   * its admin networks. Pair it with `ssh.bastion` pointing at that bastion.
+   * @default - no SSH rule besides `adminCidrs`
+   */
+  readonly adminAccess?: IAdminAccess;
+  /**
+   * External network to allocate the public address from (a separate floating IP, associated
+   * to the host's port, or to the virtual IP's port of a pair).
+   * @default - no public address: listeners are reachable inside the cloud only
+   */
+  readonly floatingIpPool?: string;
+  /**
+   * How pools and listeners reach the host: pushed in place over SSH, or written by cloud-init
+   * (which REPLACES the instance on every pool change; see {@link BalancerDelivery}).
+   * @default 'ssh'
+   */
+  readonly delivery?: BalancerDelivery;
+  /**
+   * Networks besides the host itself that may read the status page (nginx `stub_status` on
+   * 8081, HAProxy stats on 8404). The host itself always may.
+   * @default - this host only (the page listens on 127.0.0.1)
+   */
+  readonly statusAllowedCidrs?: string[];
+  /**
+   * Two hosts sharing a virtual IP by keepalived instead of one host.
+   * @default - one host
+   */
+  readonly highAvailability?: BalancerHighAvailability;
+  /**
+   * Instance name (lowercase letters, digits and `-`); a pair's hosts are `<name>-1` and
+   * `<name>-2`.
+   * @default - the construct id, lowercased
+   */
+  readonly name?: string;
+}
+
+/** The files of a balancer daemon for one state of the pools and listeners. */
+export interface BalancerFiles {
+  /** Files that only change with global settings (cloud-init writes them at first boot). */
+  readonly base: RenderedFile[];
+  /** Files that change with pools and listeners (pushed in place). */
+  readonly pools: RenderedFile[];
+}
+
+/** What a balancer backend (nginx, HAProxy) plugs into {@link BalancerHosts}. */
+export interface BalancerDaemon {
+  /** Configuration and systemd unit name: `nginx`, `haproxy`. */
+  readonly name: string;
+  /** Host role for `webfarm configs` and reviews: `nginx-balancer`. */
+  readonly role: string;
+  /** What it can do. */
+  readonly capabilities: BalancerCapabilities;
+  /** Debian/Ubuntu packages. */
+  readonly packages: string[];
+  /** The master process's pid file (the keepalived track script watches it). */
+  readonly pidFile: string;
+  /** Checks the configuration on the host. */
+  readonly check: string;
+  /** The path of the file `check` validates. */
+  readonly mainConfig: string;
+  /** Directories where only pushed files may remain. */
+  readonly managedDirectories: ManagedDirectory[];
+  /** Port of the status page (stub_status, stats). */
+  readonly statusPort: number;
+  /** Renders the files for these pools and listeners (throws ValidationError). */
+  render(pools: readonly IBalancerPool[], listeners: readonly IBalancerListener[]): BalancerFiles;
+}
+
+/** Props of {@link BalancerHosts}. */
+export interface BalancerHostsProps extends SelfHostedBalancerProps {
+  /** The balancer software. */
+  readonly daemon: BalancerDaemon;
+  /** The construct path errors name (the balancer's). */
+  readonly path: string;
+}
+
+/** SSH hardening of a balancer host: keys only, root only with a key, no forwarding of X11. */
+const SSHD_HARDENING = [
+  '# webfarm balancer host: keys only.',
+  'PasswordAuthentication no',
+  'KbdInteractiveAuthentication no',
+  'PermitRootLogin prohibit-password',
+  'X11Forwarding no',
+  '',
+].join('\n');
+
+/** Daily package lists and unattended security upgrades. */
+const AUTO_UPGRADES = [
+  'APT::Periodic::Update-Package-Lists "1";',
+  'APT::Periodic::Unattended-Upgrade "1";',
+  '',
+].join('\n');
+
+/**
+ * The host-building part every self-hosted balancer shares (composed by `NginxBalancer` and
+ * `HaproxyBalancer`): the pools and listeners ({@link BalancerModel}), the balancer's security
+ * group (listener ports from `allowedCidrs` only, SSH from `adminCidrs` only, the status page
+ * from `statusAllowedCidrs` only), one host or a keepalived pair (anti-affinity server group,
+ * virtual IP port, VRRP between the pair), the floating IP, the cloud-init bootstrap and the
+ * in-place pushes of the configuration.
+ */
+export class BalancerHosts extends Construct implements IConnectable {
+  /** Pools and listeners. */
+  public readonly model: BalancerModel;
+  /** The balancer's group. */
+  public readonly securityGroup: SecurityGroup;
+  /** The balancer's connections (its group). */
+  public readonly connections: Connections;
+  /** The host, or the pair's two hosts (priority 150 first). */
+  public readonly hosts: Host[];
+  /** The keepalived pair (virtual IP port, password), when highly available. */
+  public readonly keepalived?: KeepalivedPair;
+  /** The public address, when `floatingIpPool` is given. */
+  public readonly floatingIp?: FloatingIp;
+  /** The in-place pushes of the balancer configuration, one per host (`ssh` delivery). */
+  public readonly deliveries: ConfigDelivery[];
+  /** The in-place pushes of `keepalived.conf`, one per host (`ssh` delivery of a pair). */
+  public readonly keepalivedDeliveries: ConfigDelivery[];
+  /** How configuration reaches the hosts. */
+  public readonly delivery: BalancerDelivery;
+  /** The address clients inside the cloud use: the virtual IP of a pair, else the host's. */
+  public readonly privateAddress: string;
+  /** The public address, when `floatingIpPool` is given. */
+  public readonly publicAddress?: string;
+
+  private readonly daemon: BalancerDaemon;
+  private readonly props: BalancerHostsProps;
+
+  constructor(scope: Construct, id: string, props: BalancerHostsProps) {
+    super(scope, id);
+    const path = props.path;
+    this.props = props;
+    this.daemon = props.daemon;
+    this.delivery = checkProps(path, props);
+    const name = props.name ?? scope.node.id.toLowerCase();
+    checkName(path, 'name', name);
+
+    this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      description: `webfarm ${props.daemon.name} balancer ${path}`,
+    });
+    this.connections = this.securityGroup.connections;
+    this.model = new BalancerModel({
+      path,
+      capabilities: props.daemon.capabilities,
+      allowToTarget: (target, port, poolName) => this.allowToTarget(target, port, poolName),
+    });
+    for (const cidr of props.adminCidrs ?? []) {
+      this.connections.allowFrom(Peer.cidr(cidr), Port.tcp(22), 'SSH from an admin network');
+    }
+    props.adminAccess?.allowSshTo(this);
+    for (const cidr of props.statusAllowedCidrs ?? []) {
+      this.connections.allowFrom(
+        Peer.cidr(cidr),
+        Port.tcp(props.daemon.statusPort),
+        `${props.daemon.name} status page`,
+      );
+    }
+    const world = (props.adminCidrs ?? []).filter((c) => c === '0.0.0.0/0' || c === '::/0');
+    if (world.length) {
+      Annotations.of(this).addWarning(
+        `SSH to the balancer is open to the whole internet (${world.join(', ')}) because adminCidrs names it`,
+      );
+    }
+
+    const ha = props.highAvailability;
+    if (ha) {
+      this.keepalived = new KeepalivedPair(this, 'VirtualIp', {
+        network: props.network,
+        securityGroups: [this.securityGroup],
+        highAvailability: ha,
+        name: `${name}-vip`,
+        pidFile: props.daemon.pidFile,
+      });
+      this.connections.allowInternally(Port.vrrp(), 'VRRP between the balancer pair');
+      const serverGroup = new ServerGroup(this, 'ServerGroup', { policy: 'anti-affinity' });
+      const vip = this.keepalived.address;
+      this.hosts = [
+        this.createHost('Host', `${name}-1`, serverGroup, [vip]),
+        this.createHost('PeerHost', `${name}-2`, serverGroup, [vip]),
+      ];
+      this.privateAddress = vip;
+    } else {
+      this.hosts = [this.createHost('Host', name)];
+      this.privateAddress = this.hosts[0].privateAddress;
+    }
+    if (props.floatingIpPool !== undefined) {
+      this.floatingIp = new FloatingIp(this, 'FloatingIp', {
+        pool: props.floatingIpPool,
+        portId: this.keepalived ? this.keepalived.port.id : this.hosts[0].port.id,
+      });
+      this.publicAddress = this.floatingIp.address;
+    }
+
+    this.deliveries = [];
+    this.keepalivedDeliveries = [];
+    if (this.delivery === 'ssh') {
+      const ssh = props.ssh as SshAccess;
+      if (this.hosts.length > 1 && !ssh.bastion) {
+        Annotations.of(this).addWarning(
+          'Terraform pushes the configuration to the private addresses of the pair: run it from inside ' +
+            'the network, or give ssh.bastion',
+        );
+      }
+      this.hosts.forEach((host, i) => {
+        const prefix = i === 0 ? '' : 'Peer';
+        const address =
+          ssh.bastion || !this.floatingIp || this.keepalived ? host.privateAddress : this.floatingIp.address;
+        const dependsOn = [host.instance, ...(this.floatingIp ? [this.floatingIp.association] : [])];
+        this.deliveries.push(
+          new ConfigDelivery(this, `${prefix}Delivery`, {
+            address,
+            ssh,
+            hostName: host.hostName,
+            role: props.daemon.role,
+            name: props.daemon.name,
+            files: { produce: () => this.pushedFiles() },
+            managedDirectories: props.daemon.managedDirectories,
+            check: props.daemon.check,
+            reload: `systemctl reload-or-restart ${props.daemon.name}`,
+            dependsOn,
+          }),
+        );
+        if (this.keepalived) {
+          this.keepalivedDeliveries.push(
+            new ConfigDelivery(this, `${prefix}Keepalived`, {
+              address,
+              ssh,
+              hostName: host.hostName,
+              role: 'keepalived',
+              name: 'keepalived',
+              files: this.keepalivedFiles(i).map((f) => toHostFile(f, this.keepalived?.check)),
+              check: this.keepalived.check,
+              reload: 'systemctl reload-or-restart keepalived',
+              dependsOn,
+            }),
+          );
+        }
+      });
+    }
+  }
+
+  /** Adds a pool (checked against the daemon's capabilities and renderer at once). */
+  public addPool(id: string, options: PoolOptions): IBalancerPool {
+    const pool = this.model.addPool(id, options);
+    this.renderNow();
+    return pool;
+  }
+
+  /**
+   * Adds a listener and opens its port(s) to `allowedCidrs`, or to the balancer's own subnet
+   * when none are given.
+   */
+  public addListener(id: string, options: ListenerOptions): IBalancerListener {
+    const path = `${this.props.path} listener '${id}'`;
+    for (const port of listenerPorts(options)) {
+      if (port === 22 || port === this.daemon.statusPort) {
+        throw new ValidationError({
+          path,
+          what: 'port',
+          value: port,
+          allowed: `a port other than 22 (SSH) and ${this.daemon.statusPort} (the ${this.daemon.name} status page)`,
+          fix: 'move the listener to another port',
+        });
+      }
+    }
+    const subnet = this.props.network.subnet;
+    if (!options.allowedCidrs && !subnet.cidrKnown && !isUnresolved(subnet.cidr) && subnet.cidr === '') {
+      throw new ValidationError({
+        path,
+        what: 'allowedCidrs',
+        value: undefined,
+        allowed: 'a list of CIDR blocks when the subnet CIDR is unknown (Network.fromId without cidr)',
+        fix: 'give allowedCidrs, or the subnet CIDR to Network.fromId',
+      });
+    }
+    const listener = this.model.addListener(id, options);
+    this.renderNow();
+    const peers = (options.allowedCidrs ?? [subnet.cidr]).map((c) => Peer.cidr(c));
+    for (const port of listenerPorts(options)) {
+      const rule = listener.protocol === 'udp' ? Port.udp(port) : Port.tcp(port);
+      for (const peer of peers) this.connections.allowFrom(peer, rule, `listener '${id}'`);
+    }
+    return listener;
+  }
+
+  /** The files pushed in place now (the pool and listener files), as the hosts receive them. */
+  public pushedFiles(): HostFile[] {
+    const rendered = this.daemon.render(this.model.pools, this.model.listeners);
+    return rendered.pools.map((f) => toHostFile(f, this.daemon.check));
+  }
+
+  /** The files cloud-init writes now (the base configuration; everything in `user-data` mode). */
+  public bootstrapFiles(): HostFile[] {
+    const rendered =
+      this.delivery === 'user-data'
+        ? this.daemon.render(this.model.pools, this.model.listeners)
+        : this.daemon.render([], []);
+    return [...rendered.base, ...(this.delivery === 'user-data' ? rendered.pools : [])].map((f) =>
+      toHostFile(f, f.path === this.daemon.mainConfig ? this.daemon.check : undefined),
+    );
+  }
+
+  private renderNow(): void {
+    this.daemon.render(this.model.pools, this.model.listeners);
+  }
+
+  private allowToTarget(target: IBalancerTarget, port: number, poolName: string): void {
+    const protocol = this.model.pool(poolName).options.protocol;
+    target.connections?.allowFrom(
+      this,
+      protocol === 'udp' ? Port.udp(port) : Port.tcp(port),
+      `balancer ${this.props.path} to pool '${poolName}'`,
+    );
+  }
+
+  private keepalivedFiles(index: number): RenderedFile[] {
+    const pair = this.keepalived;
+    if (!pair) return [];
+    const self = this.hosts[index];
+    const peer = this.hosts[1 - index];
+    return pair.configFor(self, peer, index === 0 ? 150 : 100);
+  }
+
+  private createHost(id: string, hostName: string, serverGroup?: ServerGroup, vips: string[] = []): Host {
+    const props = this.props;
+    const index = id === 'Host' ? 0 : 1;
+    const host = new Host(this, id, {
+      network: props.network,
+      image: props.image,
+      flavor: props.flavor,
+      securityGroups: [this.securityGroup],
+      keyPairName: props.keyPair?.keyPairName,
+      role: props.daemon.role,
+      serverGroup,
+      name: hostName,
+      allowedAddressPairs: vips.length ? vips : undefined,
+    });
+    host.addCloudConfig({ produce: () => this.cloudConfig(index) });
+    return host;
+  }
+
+  /** The first-boot configuration of host `index`: bootstrap only, unless `user-data` delivery. */
+  private cloudConfig(index: number): CloudConfig {
+    const daemon = this.daemon;
+    const pair = this.keepalived !== undefined;
+    const userData = this.delivery === 'user-data';
+    const files: CloudInitFile[] = [
+      { path: '/etc/ssh/sshd_config.d/60-webfarm-balancer.conf', content: SSHD_HARDENING },
+      { path: '/etc/apt/apt.conf.d/20auto-upgrades', content: AUTO_UPGRADES },
+      ...this.bootstrapFiles().map((f) => ({
+        path: f.path,
+        content: f.content,
+        permissions: f.mode,
+        // Written after the packages are installed, over their default configuration.
+        defer: true,
+      })),
+      ...(pair && userData
+        ? this.keepalivedFiles(index).map((f) => ({
+            path: f.path,
+            content: f.content,
+            permissions: f.mode,
+            defer: true,
+          }))
+        : []),
+    ];
+    const service = daemon.name;
+    const runcmd: Array<string | string[]> = [
+      ['systemctl', 'try-reload-or-restart', 'ssh.service'],
+      ['systemctl', 'enable', `${service}.service`],
+      `${daemon.check} && systemctl reload-or-restart ${service}.service`,
+    ];
+    if (pair) {
+      runcmd.push(['systemctl', 'enable', 'keepalived.service']);
+      if (userData) {
+        runcmd.push(`${this.keepalived?.check} && systemctl reload-or-restart keepalived.service`);
+      }
+    }
+    return {
+      packages: [...daemon.packages, ...(pair ? ['keepalived'] : []), 'unattended-upgrades'],
+      writeFiles: files,
+      runcmd,
+    };
+  }
+}
+
+function toHostFile(file: RenderedFile, check?: string): HostFile {
+  return { path: file.path, content: file.content, mode: file.mode, ...(check ? { check } : {}) };
+}
+
+function checkProps(path: string, props: SelfHostedBalancerProps): BalancerDelivery {
+  const delivery = props.delivery ?? 'ssh';
+  if (delivery !== 'ssh' && delivery !== 'user-data') {
+    throw new ValidationError({
+      path,
+      what: 'delivery',
+      value: delivery,
+      allowed: '"ssh" (pushed in place) or "user-data" (cloud-init; replaces the host on every change)',
+      fix: 'use "ssh" unless Terraform cannot reach the host over SSH',
+    });
+  }
+  for (const cidr of props.adminCidrs ?? []) checkCidr(path, 'adminCidrs entry', cidr);
+  for (const cidr of props.statusAllowedCidrs ?? []) checkCidr(path, 'statusAllowedCidrs entry', cidr);
+  if (
+    props.floatingIpPool !== undefined &&
+    !isUnresolved(props.floatingIpPool) &&
+    props.floatingIpPool.trim() === ''
+  ) {
+    throw new ValidationError({
+      path,
+      what: 'floatingIpPool',
+      value: props.floatingIpPool,
+      allowed: 'the name of an external network',
+      fix: 'give the external network, e.g. "public" (`openstack network list --external`), or leave it out',
+    });
+  }
+  if (delivery === 'ssh') {
+    if (!props.ssh) {
+      throw new ValidationError({
+        path,
+        what: 'ssh',
+        value: undefined,
+        allowed: 'SSH access (user, private key, optional bastion) with delivery "ssh"',
+        fix: 'give ssh: { user: "ubuntu", privateKey: Fn.file("~/.ssh/id_ed25519") }, or delivery: "user-data"',
+      });
+    }
+    if (!props.adminCidrs?.length && !props.adminAccess) {
+      throw new ValidationError({
+        path,
+        what: 'adminCidrs',
+        value: props.adminCidrs ?? [],
+        allowed:
+          'at least one CIDR block (or an adminAccess) with delivery "ssh": Terraform must reach tcp/22',
+        fix: 'give the network Terraform connects from, e.g. ["198.51.100.0/24"], or adminAccess, or delivery: "user-data"',
+      });
+    }
+  }
+  return delivery;
+}

@@ -1,0 +1,218 @@
+import { createHash } from 'crypto';
+import { Construct, IConstruct } from 'constructs';
+import { Password } from '@cdktf/provider-random/lib/password';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { Fn, TerraformStack, Token } from '../core/cdk';
+import { ISecurityGroup } from '../core/connections';
+import { ValidationError } from '../core/errors';
+import { isUnresolved } from '../core/tokens';
+import { checkInteger, parseCidr, parseIp, cidrContains } from '../core/validate';
+import { RenderedFile } from '../config/files';
+import { renderKeepalived, keepalivedCheckCommand } from '../config/keepalived';
+import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
+import { INetwork } from './network';
+import { ensureOpenStackProvider } from './provider';
+
+/** A keepalived pair instead of one balancer host (DESIGN decision 9). */
+export interface BalancerHighAvailability {
+  /** Two hosts share a virtual IP by VRRP (keepalived, unicast between the pair). */
+  readonly vrrp: true;
+  /**
+   * The virtual IP: a fixed address on the balancer's subnet, held by a Neutron port that no
+   * instance uses.
+   * @default - Neutron picks a free address of the subnet
+   */
+  readonly virtualIp?: string;
+  /**
+   * VRRP router id, 1–255: unique among the keepalived pairs on the subnet.
+   * @default - a stable number from 1 to 255 derived from the construct path
+   */
+  readonly virtualRouterId?: number;
+  /**
+   * The hosts' network interface (VRRP runs on it and the VIP is added to it).
+   * @default 'ens3' (the first virtio NIC of Ubuntu and Debian cloud images on KVM)
+   */
+  readonly interface?: string;
+}
+
+/** One member of the pair, as the keepalived configuration sees it. */
+export interface KeepalivedMember {
+  /** The host name (keepalived's `router_id`). */
+  readonly hostName: string;
+  /** The host's private address (a Terraform reference). */
+  readonly privateAddress: string;
+}
+
+/** Props of {@link KeepalivedPair}. */
+export interface KeepalivedPairProps {
+  /** The subnet the VIP is taken from (the hosts' subnet). */
+  readonly network: INetwork;
+  /** Groups on the VIP port (the balancer's). */
+  readonly securityGroups: ISecurityGroup[];
+  /** VIP, router id and interface. */
+  readonly highAvailability: BalancerHighAvailability;
+  /** Name of the VIP port in the cloud. */
+  readonly name: string;
+  /**
+   * The pid file of the balancer process: the track script (`pgrep -F <pidFile>`) fails when that
+   * process is gone, and the host gives up the VIP.
+   */
+  readonly pidFile: string;
+}
+
+/** Where keepalived's configuration lives on a host. */
+export const KEEPALIVED_CONFIG_PATH = '/etc/keepalived/keepalived.conf';
+
+/**
+ * The shared part of a keepalived pair: the VIP's Neutron port (an address no instance owns; the
+ * hosts' ports list it in `allowed_address_pairs`, and a floating IP can point at it), the VRRP
+ * password (`random_password`, 8 characters: VRRP carries no more), and each host's
+ * `keepalived.conf` (unicast to the other host, priority 150 on the first host and 100 on the
+ * second, a track script on the balancer process).
+ */
+export class KeepalivedPair extends Construct {
+  /** The VIP's port. */
+  public readonly port: NetworkingPortV2;
+  /** The virtual IP (a literal when given, else a Terraform reference). */
+  public readonly address: string;
+  /** The VRRP password. */
+  public readonly password: Password;
+  /** The VRRP router id. */
+  public readonly virtualRouterId: number;
+  /** The hosts' interface. */
+  public readonly interfaceName: string;
+  private readonly pidFile: string;
+
+  constructor(scope: Construct, id: string, props: KeepalivedPairProps) {
+    super(scope, id);
+    ensureOpenStackProvider(this);
+    ensureRandomProvider(this);
+    const path = this.node.path;
+    const ha = props.highAvailability;
+    checkHighAvailability(path, props.network, ha);
+    this.virtualRouterId = ha.virtualRouterId ?? defaultRouterId(path);
+    this.interfaceName = ha.interface ?? 'ens3';
+    this.pidFile = props.pidFile;
+    this.port = new NetworkingPortV2(this, 'Resource', {
+      name: props.name,
+      description: `webfarm virtual IP of ${path} (keepalived)`,
+      networkId: props.network.networkId,
+      adminStateUp: true,
+      securityGroupIds: props.securityGroups.map((g) => g.securityGroupId),
+      fixedIp: [
+        {
+          subnetId: props.network.subnet.subnetId,
+          ...(ha.virtualIp !== undefined ? { ipAddress: ha.virtualIp } : {}),
+        },
+      ],
+    });
+    this.address = ha.virtualIp ?? Token.asString(Fn.element(this.port.allFixedIps, 0));
+    this.password = new Password(this, 'AuthPassword', { length: 8, special: false });
+    // Checks interface, router id and addresses now.
+    this.configFor(
+      { hostName: 'check', privateAddress: '192.0.2.1' },
+      { hostName: 'check', privateAddress: '192.0.2.2' },
+      150,
+    );
+  }
+
+  /** The command that checks a rendered `keepalived.conf` on a host. */
+  public get check(): string {
+    return keepalivedCheckCommand(KEEPALIVED_CONFIG_PATH);
+  }
+
+  /** `keepalived.conf` of `self`, peering with `peer`, at `priority` (150 first host, 100 second). */
+  public configFor(self: KeepalivedMember, peer: KeepalivedMember, priority: number): RenderedFile[] {
+    return renderKeepalived({
+      routerId: self.hostName,
+      path: KEEPALIVED_CONFIG_PATH,
+      trackScript: {
+        command: ['/usr/bin/pgrep', '-F', this.pidFile],
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        fall: 2,
+        rise: 2,
+      },
+      instances: [
+        {
+          name: 'balancer_vip',
+          interface: this.interfaceName,
+          virtualRouterId: this.virtualRouterId,
+          priority,
+          sourceAddress: self.privateAddress,
+          peers: [peer.privateAddress],
+          password: this.password.result,
+          virtualAddresses: [this.address],
+        },
+      ],
+    });
+  }
+}
+
+/**
+ * Makes sure the stack that holds `scope` has a `random` provider (for generated passwords),
+ * adding a default one when none is declared.
+ */
+export function ensureRandomProvider(scope: IConstruct): void {
+  const stack = TerraformStack.of(scope);
+  if (!stack.node.findAll().some((c) => c instanceof RandomProvider)) {
+    new RandomProvider(stack as Construct, 'random');
+  }
+}
+
+function defaultRouterId(path: string): number {
+  return (createHash('sha256').update(path).digest().readUInt32BE(0) % 255) + 1;
+}
+
+function checkHighAvailability(path: string, network: INetwork, ha: BalancerHighAvailability): void {
+  if (ha.vrrp !== true) {
+    throw new ValidationError({
+      path,
+      what: 'highAvailability.vrrp',
+      value: ha.vrrp,
+      allowed: 'true (a keepalived pair sharing a virtual IP)',
+      fix: 'write highAvailability: { vrrp: true }, or leave highAvailability out for one host',
+    });
+  }
+  if (ha.virtualRouterId !== undefined) {
+    checkInteger(
+      path,
+      'highAvailability.virtualRouterId',
+      ha.virtualRouterId,
+      1,
+      255,
+      'pick 1–255, unique among the keepalived pairs on this subnet',
+    );
+  }
+  if (ha.interface !== undefined && !/^[A-Za-z0-9._-]{1,15}$/.test(ha.interface)) {
+    throw new ValidationError({
+      path,
+      what: 'highAvailability.interface',
+      value: ha.interface,
+      allowed: 'a Linux interface name of at most 15 letters, digits, ".", "_" and "-"',
+      fix: 'give the name `ip link` shows on the image, e.g. "ens3" or "eth0"',
+    });
+  }
+  const vip = ha.virtualIp;
+  if (vip === undefined || isUnresolved(vip)) return;
+  const ip = parseIp(vip);
+  if (!ip || ip.version !== 4) {
+    throw new ValidationError({
+      path,
+      what: 'highAvailability.virtualIp',
+      value: vip,
+      allowed: 'an IPv4 address of the balancer subnet, without a prefix length',
+      fix: 'give one free address of the subnet, e.g. "10.0.0.100"',
+    });
+  }
+  const subnet = network.subnet.cidrKnown ? parseCidr(network.subnet.cidr) : undefined;
+  if (subnet && !cidrContains(subnet, { version: 4, address: ip.address, prefix: 32 })) {
+    throw new ValidationError({
+      path,
+      what: 'highAvailability.virtualIp',
+      value: vip,
+      allowed: `an address inside the balancer subnet ${network.subnet.cidr}`,
+      fix: 'pick a free address of that subnet (outside its DHCP allocation pool)',
+    });
+  }
+}
