@@ -7,7 +7,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { HostFile } from '../core/host-files';
 import { HAPROXY_DEFAULT_PATHS, haproxyCheckCommand, renderHaproxy } from '../config/haproxy';
 import { BalancerDaemon, BalancerFiles, BalancerHosts, SelfHostedBalancerProps } from './balancer-hosts';
-import { ensureRandomProvider } from './keepalived-pair';
+import { generatedSecret } from './random';
 
 /** Props of {@link HaproxyBalancer}. */
 export type HaproxyBalancerProps = SelfHostedBalancerProps;
@@ -44,8 +44,7 @@ export class HaproxyBalancer extends Construct implements IBalancer, IConnectabl
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
     super(scope, id);
     if (props.statusAllowedCidrs?.length) {
-      ensureRandomProvider(this);
-      this.statsPassword = new Password(this, 'StatsPassword', { length: 24, special: false });
+      this.statsPassword = generatedSecret(this, 'StatsPassword');
       this.statsPasswordOutput = new TerraformOutput(this, 'StatsPasswordOutput', {
         value: this.statsPassword.result,
         sensitive: true,

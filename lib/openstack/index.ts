@@ -17,3 +17,7 @@ export * from './random';
 export * from './redis-host';
 export * from './nfs-server';
 export * from './zfs-replication';
+export * from './keepalived-pair';
+export * from './balancer-hosts';
+export * from './nginx-balancer';
+export * from './haproxy-balancer';

@@ -1,8 +1,7 @@
 import { createHash } from 'crypto';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { Password } from '@cdktf/provider-random/lib/password';
-import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { Fn, TerraformStack, Token } from '../core/cdk';
+import { Fn, Token } from '../core/cdk';
 import { ISecurityGroup } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
@@ -12,6 +11,7 @@ import { renderKeepalived, keepalivedCheckCommand } from '../config/keepalived';
 import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
 import { INetwork } from './network';
 import { ensureOpenStackProvider } from './provider';
+import { ensureRandomProvider } from './random';
 
 /** A keepalived pair instead of one balancer host (DESIGN decision 9). */
 export interface BalancerHighAvailability {
@@ -146,17 +146,6 @@ export class KeepalivedPair extends Construct {
         },
       ],
     });
-  }
-}
-
-/**
- * Makes sure the stack that holds `scope` has a `random` provider (for generated passwords),
- * adding a default one when none is declared.
- */
-export function ensureRandomProvider(scope: IConstruct): void {
-  const stack = TerraformStack.of(scope);
-  if (!stack.node.findAll().some((c) => c instanceof RandomProvider)) {
-    new RandomProvider(stack as Construct, 'random');
   }
 }
 
