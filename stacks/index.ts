@@ -3,6 +3,10 @@ import { HelloBindingsStack } from '../examples/hello-bindings';
 import { Jetstream2OctaviaStack } from '../examples/jetstream2-octavia';
 import { SharedStateStack } from '../examples/shared-state';
 import { BuildingBlocksStack } from '../examples/building-blocks';
+import { VisaNginxStack } from '../examples/visa-nginx';
+import { PavicsNginxStack } from '../examples/pavics-nginx';
+import { NsbootHaproxyStack } from '../examples/nsboot-haproxy';
+import { BalancerHaStack } from '../examples/balancer-ha';
 
 /** One synthesizable example: its stack name and how to build it. */
 export interface ExampleStack {
@@ -18,4 +22,8 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'jetstream2-octavia', build: (app, name) => new Jetstream2OctaviaStack(app, name) },
   { name: 'shared-state', build: (app, name) => new SharedStateStack(app, name) },
   { name: 'building-blocks', build: (app, name) => new BuildingBlocksStack(app, name) },
+  { name: 'visa-nginx', build: (app, name) => new VisaNginxStack(app, name) },
+  { name: 'pavics-nginx', build: (app, name) => new PavicsNginxStack(app, name) },
+  { name: 'nsboot-haproxy', build: (app, name) => new NsbootHaproxyStack(app, name) },
+  { name: 'balancer-ha', build: (app, name) => new BalancerHaStack(app, name) },
 ];
