@@ -137,7 +137,7 @@ export interface RedisConfig {
  */
 export function quoteRedisArg(value: string, path = 'redis.conf', what = 'argument'): string {
   if (isUnresolved(value)) return `"${value}"`;
-  if (/[\x00-\x1f\x7f]/.test(value)) {
+  if (hasControlCharacter(value)) {
     throw new ValidationError({
       path,
       what,
@@ -148,6 +148,15 @@ export function quoteRedisArg(value: string, path = 'redis.conf', what = 'argume
   }
   if (/^[A-Za-z0-9._@+/:,=-]+$/.test(value)) return value;
   return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/** True when `text` holds a control character (C0 or DEL), which no redis.conf argument may. */
+export function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 /** Renders `redis.conf`. Checked by starting `redis-server` on it (test/config/redis.test.ts). */

@@ -191,7 +191,7 @@ describe('workers + Redis + NFS', () => {
     expect(userData).toContain("VISA_VDI_REDIS_DATABASE='0'");
     expect(userData).toContain('"nfs-common"');
     expect(userData).toMatch(
-      /mounts:\n  - - "\$\{element\(openstack_networking_port_v2\.Files_Server_Port_[A-Z0-9]+\.all_fixed_ips, 0\)\}:\/srv\/nfs\/images"\n    - "\/srv\/images"\n    - "nfs4"\n    - "rw,vers=4\.2,proto=tcp,hard,timeo=600,retrans=2,noatime,_netdev,nofail,x-systemd\.automount,x-systemd\.mount-timeout=30s"/,
+      /mounts:\n {2}- - "\$\{element\(openstack_networking_port_v2\.Files_Server_Port_[A-Z0-9]+\.all_fixed_ips, 0\)\}:\/srv\/nfs\/images"\n {4}- "\/srv\/images"\n {4}- "nfs4"\n {4}- "rw,vers=4\.2,proto=tcp,hard,timeo=600,retrans=2,noatime,_netdev,nofail,x-systemd\.automount,x-systemd\.mount-timeout=30s"/,
     );
   });
 
