@@ -819,13 +819,16 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     }
     const ip = isUnresolved(host) ? undefined : parseIp(host);
     const subnet = this.network.subnet.cidrKnown ? parseCidr(this.network.subnet.cidr) : undefined;
-    if (ip && subnet && ip.version !== subnet.version) {
+    const noMixing = this.driver === 'ovn' || pool.options.protocol === 'udp';
+    if (ip && subnet && ip.version !== subnet.version && noMixing) {
       throw new ValidationError({
         path,
         what: 'member address',
         value: node.host,
-        allowed: `an IPv${subnet.version} address, like the VIP subnet ${this.network.subnet.cidr}`,
-        fix: "give members of the VIP's IP version (Octavia cannot translate between IPv4 and IPv6 here)",
+        allowed: `an IPv${subnet.version} address, like the VIP subnet ${this.network.subnet.cidr} (${
+          this.driver === 'ovn' ? 'the ovn driver' : 'Octavia in UDP pools'
+        } cannot mix IPv4 and IPv6)`,
+        fix: "give members of the VIP's IP version, or put IPv6 members behind an IPv6 VIP",
       });
     }
     if (
@@ -913,6 +916,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     const rules = conditions.map(
       ([suffix, c]) => new LbL7RuleV2(this, `${key}-${suffix}`, { l7PolicyId: policy.id, ...c }),
     );
+    for (const r of [policy, ...rules]) this.chainAfterPrevious(r);
     return { policy, rules };
   }
 
@@ -948,6 +952,8 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       compareType: 'STARTS_WITH',
       value: '/',
     });
+    this.chainAfterPrevious(policy);
+    this.chainAfterPrevious(rule);
     return { listener, policy, rules: [rule] };
   }
 
