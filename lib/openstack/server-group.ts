@@ -1,6 +1,16 @@
 import { Construct } from 'constructs';
 import { ComputeServergroupV2 } from '../../.gen/providers/openstack/compute-servergroup-v2';
+import { ValidationError } from '../core/errors';
+import { isUnresolved } from '../core/tokens';
+import { checkName } from '../core/validate';
 import { ensureOpenStackProvider } from './provider';
+
+const POLICIES: readonly PlacementPolicy[] = [
+  'anti-affinity',
+  'soft-anti-affinity',
+  'affinity',
+  'soft-affinity',
+];
 
 /** Nova placement policies. */
 export type PlacementPolicy = 'anti-affinity' | 'soft-anti-affinity' | 'affinity' | 'soft-affinity';
@@ -36,6 +46,16 @@ export class ServerGroup extends Construct {
     super(scope, id);
     ensureOpenStackProvider(this);
     this.policy = props.policy ?? 'anti-affinity';
+    if (!POLICIES.includes(this.policy)) {
+      throw new ValidationError({
+        path: this.node.path,
+        what: 'policy',
+        value: this.policy,
+        allowed: POLICIES.map((p) => JSON.stringify(p)).join(', '),
+        fix: 'use "anti-affinity" to spread members over hypervisors',
+      });
+    }
+    if (props.name !== undefined && !isUnresolved(props.name)) checkName(this.node.path, 'name', props.name);
     this.resource = new ComputeServergroupV2(this, 'Resource', {
       name: props.name ?? this.node.path.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase(),
       policies: [this.policy],

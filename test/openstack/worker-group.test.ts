@@ -7,6 +7,7 @@ import { HOST_MANIFEST_KEY, Peer, Port } from '../../lib/core';
 import { PREPARE_VOLUME_PATH } from '../../lib/config';
 import {
   AdminAccess,
+  ServerGroup,
   ENV_SAFE_SPECIAL_CHARACTERS,
   KeyPair,
   WorkerApp,
@@ -735,5 +736,22 @@ describe('WorkerGroup validation', () => {
     expect(
       () => new WorkerGroup(stack, 'Web', { network, image: network.subnet.cidr, flavor: network.networkId }),
     ).not.toThrow();
+  });
+});
+
+describe('ServerGroup validation', () => {
+  const group = (props: ConstructorParameters<typeof ServerGroup>[2]) => () =>
+    new ServerGroup(new TerraformStack(Testing.app(), 'test'), 'Placement', props);
+
+  it('fails on an unknown policy', () => {
+    expect(group({ policy: 'spread' as never })).toThrow(
+      'test/Placement: policy "spread" is not allowed; allowed: "anti-affinity", "soft-anti-affinity", "affinity", "soft-affinity". Fix: use "anti-affinity" to spread members over hypervisors',
+    );
+  });
+
+  it('fails on a name that is not a DNS label', () => {
+    expect(group({ name: 'Web Group' })).toThrow(
+      'test/Placement: name "Web Group" is not allowed; allowed: lowercase',
+    );
   });
 });
