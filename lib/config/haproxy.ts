@@ -552,7 +552,7 @@ function resolveModel(config: HaproxyConfig): ResolvedModel {
     stats = {
       bind: `${formatHost(bindAddress, { path, what: 'bindAddress' })}:${port}`,
       user: statsUser,
-      password: s.password === undefined ? undefined : haproxyQuote(s.password, { path, what: 'password' }),
+      password: s.password === undefined ? undefined : quoteSecret(s.password, { path, what: 'password' }),
       prometheus: s.prometheus ?? true,
       refreshSeconds,
     };
@@ -582,6 +582,22 @@ function resolveModel(config: HaproxyConfig): ResolvedModel {
     listeners.push(resolved);
   }
   return { paths, user, group, maxConnections, log, timeouts, retries, stats, pools, listeners };
+}
+
+/** {@link haproxyQuote} for a secret: a rejection does not print the secret. */
+function quoteSecret(secret: string, ctx: { path: string; what: string }): string {
+  try {
+    return haproxyQuote(secret, ctx);
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    throw new ValidationError({
+      path: e.path,
+      what: e.what,
+      value: '(hidden)',
+      allowed: e.allowed,
+      fix: e.fix,
+    });
+  }
 }
 
 function resolvePool(pool: HaproxyPool): ResolvedPool {
@@ -1051,7 +1067,7 @@ function statsSections(stats: ResolvedStats, logging: boolean): Section[] {
   const lines: Array<string[] | { comment: string }> = [
     ['bind', stats.bind],
     ['mode', 'http'],
-    ...(logging ? [['no', 'log']] : []),
+    ...(logging ? [['http-request', 'set-log-level', 'silent']] : []),
   ];
   if (stats.password !== undefined) {
     sections.push({

@@ -390,7 +390,13 @@ function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item
       );
     }
   }
-  const password = keepalivedQuote(instance.password, { path, what: 'password' });
+  let password: string;
+  try {
+    password = keepalivedQuote(instance.password, { path, what: 'password' });
+  } catch (e) {
+    if (!(e instanceof ValidationError)) throw e;
+    throw new ValidationError({ path, what: 'password', value: '(hidden)', allowed: e.allowed, fix: e.fix });
+  }
   if (!instance.virtualAddresses.length) {
     fail(path, 'virtualAddresses', [], 'at least one virtual address', 'give the VIP, e.g. "10.0.0.100/24"');
   }

@@ -43,6 +43,8 @@ export interface Backend {
   readonly requests: ReceivedRequest[];
   /** Milliseconds it waits before answering a request (health checks are answered at once). */
   delayMs: number;
+  /** Status of answers to `/health*` (the balancer's active checks). */
+  healthStatus: number;
   /** Requests answered on paths other than `/health*`. */
   hits(): number;
   /** Stops at once: closes the listener and destroys open connections (a crashed node). */
@@ -70,6 +72,7 @@ async function startBackend(delayMs: number): Promise<Backend> {
     },
     requests,
     delayMs,
+    healthStatus: 200,
     hits: () => requests.filter((r) => !r.url.startsWith('/health')).length,
     kill: async () => {
       await new Promise<void>((resolve) => {
@@ -88,7 +91,10 @@ async function startBackend(delayMs: number): Promise<Backend> {
       const body = req.url?.startsWith('/echo')
         ? JSON.stringify({ port, url: req.url, headers: req.headers })
         : String(port);
-      res.writeHead(200, { 'Content-Type': 'text/plain', 'X-Backend': String(port) });
+      res.writeHead(health ? backend.healthStatus : 200, {
+        'Content-Type': 'text/plain',
+        'X-Backend': String(port),
+      });
       res.end(body);
     };
     req.resume();
