@@ -126,6 +126,11 @@ export interface RedisConfig {
    * @default ''
    */
   readonly logFile?: string;
+  /**
+   * PID file (the path the distribution's systemd unit expects in `PIDFile=`).
+   * @default '/run/redis/redis-server.pid'
+   */
+  readonly pidFile?: string;
 }
 
 /**
@@ -194,6 +199,7 @@ export function renderRedisConf(config: RedisConfig, path = 'redis.conf'): strin
     '',
     '# Process: foreground, supervised by systemd (the unit passes --supervised systemd).',
     'daemonize no',
+    `pidfile ${q(config.pidFile ?? '/run/redis/redis-server.pid', 'pidFile')}`,
     `logfile ${q(config.logFile ?? '', 'logFile')}`,
     'loglevel notice',
     `databases ${config.databases ?? 16}`,
@@ -260,6 +266,7 @@ function checkRedisConfig(config: RedisConfig, path: string): void {
     quoteRedisArg(config.password, path, 'password');
   }
   checkAbsolutePath(path, 'dataDir', config.dataDir);
+  if (config.pidFile !== undefined) checkAbsolutePath(path, 'pidFile', config.pidFile);
   if (config.port !== undefined) checkPort(path, 'port', config.port);
   if (config.maxMemoryMb !== undefined) {
     checkInteger(

@@ -310,8 +310,8 @@ export class NfsServer extends Construct implements IConnectable {
         ...[...this.shares.values()].map(
           (s) => `test -d ${s.exportPath} || install -d -o ${uid} -g ${gid} -m 2775 ${s.exportPath}`,
         ),
-        // NFSv4 only: nothing listens for NFSv3's portmapper.
-        ['systemctl', 'mask', '--now', 'rpcbind.service', 'rpcbind.socket'],
+        // NFSv4 only: no portmapper, no NFSv3 lock status daemon.
+        ['systemctl', 'mask', '--now', 'rpcbind.service', 'rpcbind.socket', 'rpc-statd.service'],
         ['systemctl', 'enable', 'nfs-server'],
         ['systemctl', 'restart', 'nfs-server'],
         ['exportfs', '-ra'],

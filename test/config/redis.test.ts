@@ -278,7 +278,10 @@ describeWithTools(['redis-server'], 'redis.conf on a real redis-server (loopback
     dir = tempDir('webfarm-redis-');
     const port = await freePort();
     const conf = path.join(dir, 'redis.conf');
-    fs.writeFileSync(conf, renderRedisConf({ ...BASE, bind: ['127.0.0.1'], dataDir: dir }));
+    fs.writeFileSync(
+      conf,
+      renderRedisConf({ ...BASE, bind: ['127.0.0.1'], dataDir: dir, pidFile: path.join(dir, 'redis.pid') }),
+    );
     redis = await startRedis(conf, ['--port', String(port)], port);
     env = redisConnectionEnv({ host: '127.0.0.1', port, password: PASSWORD, database: 3 }, 'VISA_VDI_REDIS_');
   });
@@ -363,7 +366,16 @@ describeWithTools(['redis-server'], 'redis.conf on a real redis-server (loopback
           const port = await freePort();
           const own = tempDir('webfarm-redis-prop-');
           const conf = path.join(own, 'redis.conf');
-          fs.writeFileSync(conf, renderRedisConf({ ...BASE, bind: ['127.0.0.1'], dataDir: own, password }));
+          fs.writeFileSync(
+            conf,
+            renderRedisConf({
+              ...BASE,
+              bind: ['127.0.0.1'],
+              dataDir: own,
+              pidFile: path.join(own, 'redis.pid'),
+              password,
+            }),
+          );
           const server = await startRedis(conf, ['--port', String(port), '--appendonly', 'no'], port);
           const client = await RespClient.connect(`redis://127.0.0.1:${port}`);
           try {
@@ -416,6 +428,7 @@ describeWithTools(
           ...BASE,
           bind: ['127.0.0.1'],
           dataDir: dir,
+          pidFile: path.join(dir, 'redis.pid'),
           tls: { certFile: cert, keyFile: key, port, tlsOnly: true },
         }),
       );
