@@ -220,6 +220,41 @@ export interface OctaviaMetricsListenerOptions {
   readonly allowedCidrs?: string[];
 }
 
+/** What {@link OctaviaBalancer.addPool} hands to a new {@link OctaviaPool}. */
+export interface OctaviaPoolParts {
+  /** The shared bookkeeping of the pool. */
+  readonly inner: BalancerPool;
+  /** The pool resource. */
+  readonly resource: LbPoolV2;
+  /** The members resource. */
+  readonly members: LbMembersV2;
+  /** The monitor, if any. */
+  readonly monitor?: LbMonitorV2;
+  /** Octavia's protocol of the pool. */
+  readonly protocol: OctaviaPoolProtocol;
+  /** Checks a member against Octavia and the driver (throws ValidationError). */
+  readonly checkMember: (node: BalancerNode) => void;
+  /** Where errors about the pool point. */
+  readonly path: string;
+}
+
+/** What the balancer keeps about a pool, out of its public surface. */
+interface PoolState {
+  readonly parts: OctaviaPoolParts;
+  /** The listener that names the pool by `listener_id`. */
+  home?: OctaviaListener;
+  /** Targets added, for the ovn driver's client rules. */
+  readonly targets: IBalancerTarget[];
+}
+
+const POOL_STATE = new WeakMap<OctaviaPool, PoolState>();
+
+function poolState(pool: OctaviaPool): PoolState {
+  const state = POOL_STATE.get(pool);
+  if (!state) throw new Error(`unreachable: pool '${pool.name}' was not made by OctaviaBalancer.addPool`);
+  return state;
+}
+
 /** An Octavia pool: the shared node bookkeeping plus its Terraform resources. */
 export class OctaviaPool implements IBalancerPool {
   /** The pool (`openstack_lb_pool_v2`, construct id `Pool-<name>`). */
@@ -230,29 +265,19 @@ export class OctaviaPool implements IBalancerPool {
   public readonly monitor?: LbMonitorV2;
   /** Octavia's protocol of the pool. */
   public readonly octaviaProtocol: OctaviaPoolProtocol;
-  /** @internal The listener whose default pool this is, by `listener_id` (the first one naming it). */
-  public homeListener?: OctaviaListener;
-  /** @internal */
-  public readonly inner: BalancerPool;
-  /** @internal */
-  public readonly targets: IBalancerTarget[] = [];
 
-  /** @internal */
-  constructor(
-    private readonly balancer: OctaviaBalancer,
-    inner: BalancerPool,
-    parts: { resource: LbPoolV2; members: LbMembersV2; monitor?: LbMonitorV2; protocol: OctaviaPoolProtocol },
-  ) {
-    this.inner = inner;
+  /** Made by {@link OctaviaBalancer.addPool}; not for direct use. */
+  constructor(parts: OctaviaPoolParts) {
     this.resource = parts.resource;
     this.members = parts.members;
     this.monitor = parts.monitor;
     this.octaviaProtocol = parts.protocol;
+    POOL_STATE.set(this, { parts, targets: [] });
   }
 
   /** The listener that owns this pool by `listener_id` (the first one that made it its default pool). */
   public get home(): OctaviaListener | undefined {
-    return this.homeListener;
+    return poolState(this).home;
   }
 
   /** The pool id. */
@@ -288,22 +313,25 @@ export class OctaviaPool implements IBalancerPool {
    * opened to each listener's `allowedCidrs` (the only client filter OVN has).
    */
   public addTarget(target: IBalancerTarget): void {
-    for (const node of target.balancerNodes(this.port)) this.balancer.checkMember(this, node);
+    const { checkMember } = poolState(this).parts;
+    for (const node of target.balancerNodes(this.port)) checkMember(node);
     this.inner.addTarget(target);
   }
 
   /** Adds members: `'203.0.113.10:80'` (external, by address) or {@link BalancerNode}s. */
   public addNodes(nodes: Array<string | BalancerNode>): void {
-    const path = this.balancer.poolPath(this.name);
-    for (const given of nodes) {
-      this.balancer.checkMember(this, typeof given === 'string' ? parseNode(path, given) : given);
-    }
+    const { checkMember, path } = poolState(this).parts;
+    for (const given of nodes) checkMember(typeof given === 'string' ? parseNode(path, given) : given);
     this.inner.addNodes(nodes);
   }
 
   /** Removes members by `host:port` or name. */
   public removeNodes(nodes: Array<string | BalancerNode>): void {
     this.inner.removeNodes(nodes);
+  }
+
+  private get inner(): BalancerPool {
+    return poolState(this).parts.inner;
   }
 }
 
@@ -604,7 +632,15 @@ export class OctaviaBalancer extends Construct implements IBalancer {
           : {}),
       });
     }
-    const pool = new OctaviaPool(this, inner, { resource, members, monitor, protocol });
+    const pool = new OctaviaPool({
+      inner,
+      resource,
+      members,
+      monitor,
+      protocol,
+      path: this.poolPath(id),
+      checkMember: (node) => this.checkMember(id, effective, node),
+    });
     this.poolMap.set(id, pool);
     for (const r of [resource, members, monitor]) if (r) this.chainAfterPrevious(r);
     return pool;
@@ -694,7 +730,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       policies,
       redirect,
     });
-    if (becomesHome) defaultPool.homeListener = listener;
+    if (becomesHome) poolState(defaultPool).home = listener;
     this.listenerList.push(listener);
 
     const port = record.protocol === 'udp' ? Port.udp : Port.tcp;
@@ -705,7 +741,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       }
     }
     if (ovn) {
-      for (const target of defaultPool.targets)
+      for (const target of poolState(defaultPool).targets)
         this.allowClients(target, defaultPool, effective.allowedCidrs);
     }
     return listener;
@@ -775,14 +811,14 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     this.model.removeNodes(pool, nodes);
   }
 
-  /** @internal Where errors about pool `name` point. */
-  public poolPath(name: string): string {
+  /** Where errors about pool `name` point. */
+  private poolPath(name: string): string {
     return `${this.node.path} pool '${name}'`;
   }
 
-  /** @internal Checks one member against Octavia and the driver (throws ValidationError). */
-  public checkMember(pool: OctaviaPool, node: BalancerNode): void {
-    const path = this.poolPath(pool.name);
+  /** Checks one member against Octavia and the driver (throws ValidationError). */
+  private checkMember(poolName: string, options: OctaviaPoolOptions, node: BalancerNode): void {
+    const path = this.poolPath(poolName);
     const caps = this.capabilities;
     const host = stripBrackets(node.host);
     if (!isUnresolved(host) && !parseIp(host)) {
@@ -819,7 +855,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     }
     const ip = isUnresolved(host) ? undefined : parseIp(host);
     const subnet = this.network.subnet.cidrKnown ? parseCidr(this.network.subnet.cidr) : undefined;
-    const noMixing = this.driver === 'ovn' || pool.options.protocol === 'udp';
+    const noMixing = this.driver === 'ovn' || options.protocol === 'udp';
     if (ip && subnet && ip.version !== subnet.version && noMixing) {
       throw new ValidationError({
         path,
@@ -848,7 +884,9 @@ export class OctaviaBalancer extends Construct implements IBalancer {
   }
 
   private innerPool(pool: IBalancerPool): IBalancerPool {
-    return pool instanceof OctaviaPool && this.poolMap.get(pool.name) === pool ? pool.inner : pool;
+    return pool instanceof OctaviaPool && this.poolMap.get(pool.name) === pool
+      ? poolState(pool).parts.inner
+      : pool;
   }
 
   private ownPool(pool: IBalancerPool): OctaviaPool {
@@ -1077,10 +1115,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
   private allowToTarget(target: IBalancerTarget, port: number, poolName: string): void {
     const pool = this.poolMap.get(poolName);
     const connections = target.connections;
-    if (!connections) {
-      pool?.targets.push(target);
-      return;
-    }
+    if (!connections) return;
     const proto = this.poolPort(poolName, port);
     connections.allowFrom(
       this.vipPeer,
@@ -1088,7 +1123,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       `Octavia ${this.lbName} pool '${poolName}' (amphorae and health checks)`,
     );
     if (!pool) return;
-    pool.targets.push(target);
+    poolState(pool).targets.push(target);
     if (this.driver === 'ovn') {
       for (const l of this.listenerList) {
         if (l.options.defaultPool.name === poolName) this.allowClients(target, pool, l.options.allowedCidrs);
