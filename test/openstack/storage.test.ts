@@ -1,3 +1,6 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, TerraformStack, Testing } from '../../lib/core/cdk';
 import { ValidationError } from '../../lib/core';
 import {
@@ -11,13 +14,14 @@ import {
 } from '../../lib/openstack';
 import { SharedStateStack } from '../../examples/shared-state';
 import { StackJson, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
-import { describeWithTools } from '../support/tools';
+import { describeWithTools, tempDir } from '../support/tools';
 import {
   PlannedChange,
   resourceNamed,
   synthWithMetadata,
   tfsimPlan,
   tfsimValidateProblems,
+  withPlaceholders,
 } from './building-blocks-support';
 
 /** Workers + Redis + NFS on one network, as the seed VISA and NSBoot deployments need them. */
@@ -457,6 +461,22 @@ describe('examples/shared-state', () => {
         else expect(rule.group).toBe(app);
       }
     }
+  });
+
+  describeWithTools(['cloud-init'], 'user data read by cloud-init', () => {
+    it("every host's user data is valid cloud-config (references as placeholders)", () => {
+      const dir = tempDir('webfarm-userdata-');
+      for (const [name, instance] of Object.entries(
+        resourcesOf(example(), 'openstack_compute_instance_v2'),
+      )) {
+        const file = path.join(dir, `${name}.yaml`);
+        fs.writeFileSync(file, withPlaceholders(instance.user_data as string));
+        const result = spawnSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' });
+        expect(`${name}: ${result.stdout}${result.stderr}`.trim()).toBe(
+          `${name}: Valid cloud-config: ${file}`,
+        );
+      }
+    });
   });
 
   describeWithTools(['terraform', 'tfsim'], 'under tfsim', () => {
