@@ -196,7 +196,8 @@ export class BalancerHosts extends Construct implements IConnectable {
   /** The public address, when `floatingIpPool` is given. */
   public readonly publicAddress?: string;
 
-  private readonly daemon: BalancerDaemon;
+  /** The balancer software: packages, paths, check command and renderer. */
+  public readonly daemon: BalancerDaemon;
   private readonly props: BalancerHostsProps;
 
   constructor(scope: Construct, id: string, props: BalancerHostsProps) {
