@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { HelloBindingsStack } from '../examples/hello-bindings';
 import { Jetstream2OctaviaStack } from '../examples/jetstream2-octavia';
+import { OctaviaHttpsStack } from '../examples/octavia-https';
 import { SharedStateStack } from '../examples/shared-state';
 import { BuildingBlocksStack } from '../examples/building-blocks';
 import { VisaNginxStack } from '../examples/visa-nginx';
@@ -26,4 +27,5 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'pavics-nginx', build: (app, name) => new PavicsNginxStack(app, name) },
   { name: 'nsboot-haproxy', build: (app, name) => new NsbootHaproxyStack(app, name) },
   { name: 'balancer-ha', build: (app, name) => new BalancerHaStack(app, name) },
+  { name: 'octavia-https', build: (app, name) => new OctaviaHttpsStack(app, name) },
 ];

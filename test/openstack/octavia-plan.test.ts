@@ -4,6 +4,7 @@ import { App, TerraformStack } from '../../lib/core/cdk';
 import { Algorithm } from '../../lib/core';
 import { Network, OctaviaBalancer, WorkerGroup } from '../../lib/openstack';
 import { Jetstream2OctaviaStack } from '../../examples/jetstream2-octavia';
+import { OctaviaHttpsStack } from '../../examples/octavia-https';
 import { StackJson, synthStack, writeStack } from '../support/synth';
 import { describeWithTools, tempDir, tfsim } from '../support/tools';
 
@@ -58,16 +59,33 @@ describeWithTools(
   ['tfsim', 'terraform'],
   'OctaviaBalancer under tfsim (real Terraform, simulated OpenStack)',
   () => {
-    it('validates the Jetstream2 example with 0 problems', () => {
-      // GIVEN the example as `npm run synth` writes it
+    it('validates the Octavia examples with 0 problems', () => {
+      // GIVEN both examples as `npm run synth` writes them, in one cdktf.out-shaped folder
       const dir = writeStack(
         synthStack((app) => new Jetstream2OctaviaStack(app, 'jetstream2-octavia')),
         'jetstream2-octavia',
       );
-      // WHEN Terraform validates it against the provider schema THEN nothing is wrong
+      writeStack(
+        synthStack((app) => new OctaviaHttpsStack(app, 'octavia-https')),
+        'octavia-https',
+        dir,
+      );
+      // WHEN Terraform validates them against the provider schema THEN nothing is wrong
       const result = tfsim(['validate', dir]);
-      expect(result.output).toContain('1 stacks validated, 0 problems');
+      expect(result.output).toContain('2 stacks validated, 0 problems');
       expect(result.status).toBe(0);
+    });
+
+    it('plans the HTTPS example from empty state', () => {
+      const dir = writeStack(
+        synthStack((app) => new OctaviaHttpsStack(app, 'octavia-https')),
+        'octavia-https',
+      );
+      const result = tfsim(['plan', dir]);
+      expect(result.status).toBe(0);
+      expect(result.output).toMatch(
+        /openstack_lb_l7policy_v2\.Lb_Redirect-https-Policy_[0-9A-F]{8} will be created/,
+      );
     });
 
     it("adding a member is one in-place update of that pool's members resource, and nothing else", () => {

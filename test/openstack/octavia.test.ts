@@ -2,6 +2,7 @@ import { App, TerraformStack, Testing } from '../../lib/core/cdk';
 import { Algorithm, IBalancer, Stickiness } from '../../lib/core';
 import { Network, OctaviaBalancer, OctaviaDriver, WorkerGroup } from '../../lib/openstack';
 import { Jetstream2OctaviaStack } from '../../examples/jetstream2-octavia';
+import { OctaviaHttpsStack } from '../../examples/octavia-https';
 import { EXAMPLE_STACKS } from '../../stacks';
 import { StackJson, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
 import { Fixture, fixture } from './octavia-features';
@@ -167,6 +168,55 @@ describe('OctaviaBalancer: the Jetstream2 guide (examples/jetstream2-octavia.ts)
       expect.objectContaining({ remote_ip_prefix: subnetRef('cidr'), port_range_min: 80, ethertype: 'IPv4' }),
     ]);
     expect(fromLb[0].remote_group_id).toBeUndefined();
+  });
+});
+
+describe('OctaviaBalancer: the HTTPS example (examples/octavia-https.ts)', () => {
+  const json = synthStack((app) => new OctaviaHttpsStack(app, 'octavia-https'));
+
+  it('is an example stack of `npm run synth` and passes tfcheck', () => {
+    expect(EXAMPLE_STACKS.map((s) => s.name)).toContain('octavia-https');
+    expect(tfcheckProblems(json)).toBe('');
+  });
+
+  it('asks for the ACTIVE_STANDBY flavor and the Barbican container as variables', () => {
+    expect(byId(json, 'openstack_lb_loadbalancer_v2', 'Lb').flavor_id).toBe('${var.octavia_flavor_id}');
+    expect(byId(json, 'openstack_lb_listener_v2', 'Listener-https')).toMatchObject({
+      protocol: 'TERMINATED_HTTPS',
+      default_tls_container_ref: '${var.certificate_container_ref}',
+      tls_versions: ['TLSv1.2', 'TLSv1.3'],
+      hsts_max_age: 31536000,
+      timeout_member_data: 300000,
+      allowed_cidrs: ['0.0.0.0/0'],
+    });
+  });
+
+  it('redirects HTTP, routes /api/ to the api pool, keeps sessions on the web pool', () => {
+    expect(byId(json, 'openstack_lb_l7policy_v2', 'Redirect-https-Policy').redirect_prefix).toBe(
+      'https://www.example.org',
+    );
+    expect(byId(json, 'openstack_lb_l7policy_v2', 'Policy-https-to-api-path-api').redirect_pool_id).toBe(
+      ref(byId(json, 'openstack_lb_pool_v2', 'Pool-api')),
+    );
+    expect(byId(json, 'openstack_lb_pool_v2', 'Pool-web')).toMatchObject({
+      lb_method: 'LEAST_CONNECTIONS',
+      persistence: { type: 'APP_COOKIE', cookie_name: 'SESSIONID' },
+    });
+    expect(byId(json, 'openstack_lb_members_v2', 'Members-web').member).toHaveLength(3);
+    expect(byId(json, 'openstack_lb_members_v2', 'Members-api').member).toHaveLength(2);
+  });
+
+  it('exposes the metrics listener to the admin network only', () => {
+    expect(byId(json, 'openstack_lb_listener_v2', 'Listener-metrics')).toMatchObject({
+      protocol: 'PROMETHEUS',
+      protocol_port: 9100,
+      allowed_cidrs: ['198.51.100.0/24'],
+    });
+    expect(
+      rules(json, 'Lb_SecurityGroup')
+        .filter((r) => r.port_range_min === 9100)
+        .map((r) => r.remote_ip_prefix),
+    ).toEqual(['198.51.100.0/24']);
   });
 });
 
