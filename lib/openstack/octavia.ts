@@ -736,13 +736,13 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     const port = record.protocol === 'udp' ? Port.udp : Port.tcp;
     for (const p of listenerPorts(effective)) {
       const proto = p === effective.port ? port(p) : Port.tcp(p);
-      for (const peer of this.listenerPeers(effective.allowedCidrs)) {
+      for (const peer of this.listenerPeers(effective.allowedCidrs, id)) {
         this.securityGroup.addIngressRule(peer, proto, `clients of listener '${id}'`);
       }
     }
     if (ovn) {
       for (const target of poolState(defaultPool).targets)
-        this.allowClients(target, defaultPool, effective.allowedCidrs);
+        this.allowClients(target, defaultPool, id, effective.allowedCidrs);
     }
     return listener;
   }
@@ -789,7 +789,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     });
     this.metricsListeners.push({ name: id, port: options.port, resource });
     this.chainAfterPrevious(resource);
-    for (const peer of this.listenerPeers(options.allowedCidrs)) {
+    for (const peer of this.listenerPeers(options.allowedCidrs, id)) {
       this.securityGroup.addIngressRule(peer, Port.tcp(options.port), `Prometheus scrapers of '${id}'`);
     }
     return resource;
@@ -1090,10 +1090,25 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     }
   }
 
-  private listenerPeers(allowedCidrs: string[] | undefined): IPeer[] {
-    return allowedCidrs
-      ? allowedCidrs.map((c) => (isUnresolved(c) ? Peer.ipv4(c) : Peer.cidr(c)))
-      : [this.vipPeer];
+  /**
+   * Who may connect to listener `listenerId`. A CIDR that is a Terraform reference gets a key
+   * of its own (listener and position): the token's text changes between synths and would
+   * rename the rule.
+   */
+  private listenerPeers(allowedCidrs: string[] | undefined, listenerId: string): IPeer[] {
+    if (!allowedCidrs) return [this.vipPeer];
+    return allowedCidrs.map((cidr, i) =>
+      isUnresolved(cidr)
+        ? {
+            peerKind: 'cidr',
+            cidr,
+            ethertype: 'IPv4',
+            isWorld: false,
+            uniqueId: `allowed-cidr:${this.lbName}-${listenerId}-${i + 1}`,
+            label: `allowed CIDR ${i + 1} of listener '${listenerId}' of ${this.node.path}`,
+          }
+        : Peer.cidr(cidr),
+    );
   }
 
   /** `allowed_cidrs` to write: amphora from API 2.12; the VIP subnet when none are given. */
@@ -1126,16 +1141,22 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     poolState(pool).targets.push(target);
     if (this.driver === 'ovn') {
       for (const l of this.listenerList) {
-        if (l.options.defaultPool.name === poolName) this.allowClients(target, pool, l.options.allowedCidrs);
+        if (l.options.defaultPool.name === poolName)
+          this.allowClients(target, pool, l.name, l.options.allowedCidrs);
       }
     }
   }
 
   /** OVN does not translate the source address: members must accept the clients themselves. */
-  private allowClients(target: IBalancerTarget, pool: OctaviaPool, allowedCidrs: string[] | undefined): void {
+  private allowClients(
+    target: IBalancerTarget,
+    pool: OctaviaPool,
+    listenerId: string,
+    allowedCidrs: string[] | undefined,
+  ): void {
     if (!target.connections || !allowedCidrs) return;
     const proto = this.poolPort(pool.name, pool.port);
-    for (const peer of this.listenerPeers(allowedCidrs)) {
+    for (const peer of this.listenerPeers(allowedCidrs, listenerId)) {
       target.connections.allowFrom(
         peer,
         proto,

@@ -1,4 +1,4 @@
-import { App, TerraformStack, Testing } from '../../lib/core/cdk';
+import { App, TerraformStack, TerraformVariable, Testing } from '../../lib/core/cdk';
 import { Algorithm, IBalancer, Stickiness } from '../../lib/core';
 import { Network, OctaviaBalancer, OctaviaDriver, WorkerGroup } from '../../lib/openstack';
 import { Jetstream2OctaviaStack } from '../../examples/jetstream2-octavia';
@@ -276,6 +276,24 @@ describe('OctaviaBalancer: security by default', () => {
     expect(name).toContain('from-vip-subnet-of-octavia_Lb');
     expect(rule.remote_ip_prefix).toBe(subnetCidrRef(two));
     expect(ingress(three).map(([n]) => n)).toEqual([name]);
+  });
+
+  it('keys a rule from an allowed CIDR that is a reference by listener and position, not by token text', () => {
+    const build = (app: App, extraTokens: number) => {
+      const f = fixture(app, 'amphora');
+      for (let i = 0; i < extraTokens; i++)
+        new TerraformVariable(f.stack, `unrelated${i}`, { type: 'string' });
+      const admin = new TerraformVariable(f.stack, 'admin_cidr', { type: 'string' });
+      f.lb.addMetricsListener('metrics', { port: 9100, allowedCidrs: [admin.stringValue] });
+      return f.stack;
+    };
+    const names = (json: StackJson) =>
+      Object.entries(resourcesOf(json, 'openstack_networking_secgroup_rule_v2'))
+        .filter(([, r]) => r.remote_ip_prefix === '${var.admin_cidr}')
+        .map(([n]) => n);
+    const one = names(synthStack((app) => build(app, 0)));
+    expect(one).toEqual([expect.stringContaining('from-allowed-cidr-octavia-lb-metrics-1')]);
+    expect(names(synthStack((app) => build(app, 5)))).toEqual(one);
   });
 
   it('on ovn also opens the workers to the clients, whichever comes first (members see client addresses)', () => {
