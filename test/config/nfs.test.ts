@@ -128,6 +128,12 @@ describe('renderNfsMountEntry', () => {
     ).toThrow('nfs mount: mount path "/srv/../etc" is not allowed');
   });
 
+  it('rejects a server address with a space', () => {
+    expect(() =>
+      renderNfsMountEntry({ server: '10.0.0.9 evil', exportPath: '/srv/nfs/a', mountPoint: '/srv/a' }),
+    ).toThrow('nfs mount: server "10.0.0.9 evil" is not allowed; allowed: an address or host name');
+  });
+
   it('rejects NFSv3', () => {
     expect(() =>
       renderNfsMountEntry({

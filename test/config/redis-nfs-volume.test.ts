@@ -34,6 +34,12 @@ describe('webfarm-prepare-volume', () => {
     );
   });
 
+  it('rejects a relative device path', () => {
+    expect(() => prepareVolumeCommand('vdb', '/srv/redis')).toThrow(
+      'data volume: device "vdb" is not allowed; allowed: an absolute path',
+    );
+  });
+
   it('rejects an owner with shell characters', () => {
     expect(() => prepareVolumeCommand('/dev/vdb', '/srv/redis', 'redis;reboot')).toThrow(
       'data volume: owner "redis;reboot" is not allowed; allowed: "user", "user:group" or "uid:gid"',

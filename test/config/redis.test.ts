@@ -162,6 +162,30 @@ describe('renderRedisConf', () => {
     );
   });
 
+  it('rejects a relative pid file', () => {
+    expect(() => renderRedisConf({ ...BASE, pidFile: 'redis.pid' })).toThrow(
+      'redis.conf: pidFile "redis.pid" is not allowed; allowed: an absolute path',
+    );
+  });
+
+  it('rejects a port out of range', () => {
+    expect(() => renderRedisConf({ ...BASE, port: 70000 })).toThrow(
+      'redis.conf: port 70000 is not allowed; allowed: an integer from 1 to 65535',
+    );
+  });
+
+  it('rejects zero databases', () => {
+    expect(() => renderRedisConf({ ...BASE, databases: 0 })).toThrow(
+      'redis.conf: databases 0 is not allowed; allowed: an integer from 1 to 1024',
+    );
+  });
+
+  it('rejects a relative TLS certificate path', () => {
+    expect(() =>
+      renderRedisConf({ ...BASE, tls: { certFile: 'server.crt', keyFile: '/etc/redis/a.key' } }),
+    ).toThrow('redis.conf: tls certFile "server.crt" is not allowed; allowed: an absolute path');
+  });
+
   it('disables the dangerous commands by default', () => {
     expect(REDIS_DANGEROUS_COMMANDS).toEqual(
       expect.arrayContaining(['FLUSHALL', 'FLUSHDB', 'CONFIG', 'DEBUG', 'KEYS']),
@@ -212,6 +236,12 @@ describe('redisConnectionEnv', () => {
   it('rejects a lower-case prefix', () => {
     expect(() => redisConnectionEnv({ host: 'h', port: 6379, password: PASSWORD }, 'redis_')).toThrow(
       'redis connection env: prefix "redis_" is not allowed; allowed: upper-case letters, digits and "_"',
+    );
+  });
+
+  it('rejects a port out of range', () => {
+    expect(() => redisConnectionEnv({ host: 'h', port: 0, password: PASSWORD })).toThrow(
+      'redis connection env: port 0 is not allowed; allowed: an integer from 1 to 65535',
     );
   });
 

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
+  renderShellSettings,
   renderSystemdUnit,
   renderZfsAuthorizedKey,
   renderZfsPoolScript,
@@ -122,6 +123,42 @@ describe('ZFS replication renderers', () => {
     expect(() =>
       renderZfsAuthorizedKey({ publicKey: PUBLIC_KEY, dataset: 'tank/a', from: '10.0.0.1",command="sh' }),
     ).toThrow('zfs replica: from "10.0.0.1\\",command=\\"sh" is not allowed');
+  });
+
+  it('rejects a unit name without a unit suffix', () => {
+    expect(() => renderSystemdUnit({ name: 'replicate', sections: [] })).toThrow(
+      'systemd unit: unit name "replicate" is not allowed; allowed: letters, digits and ":_.@-" with a unit suffix such as ".service" or ".timer"',
+    );
+  });
+
+  it('rejects a section name that is not a word', () => {
+    expect(() =>
+      renderSystemdUnit({ name: 'x.service', sections: [{ name: 'Service]\n[Unit', directives: [] }] }),
+    ).toThrow('systemd unit x.service: section name "Service]\\n[Unit" is not allowed');
+  });
+
+  it('rejects a directive name with "="', () => {
+    expect(() =>
+      renderSystemdUnit({
+        name: 'x.service',
+        sections: [{ name: 'Service', directives: [['ExecStart=/bin/sh', 'x']] }],
+      }),
+    ).toThrow('systemd unit x.service: directive "ExecStart=/bin/sh" is not allowed');
+  });
+
+  it('escapes % so no value becomes a specifier', () => {
+    expect(
+      renderSystemdUnit({
+        name: 'x.service',
+        sections: [{ name: 'Service', directives: [['ExecStart', '/bin/date +%s']] }],
+      }),
+    ).toBe('[Service]\nExecStart=/bin/date +%%s\n');
+  });
+
+  it('rejects a settings value with a line break', () => {
+    expect(() => renderShellSettings('x', [['DATASET', 'tank/a\nrm -rf /']])).toThrow(
+      'shell settings: value of DATASET "tank/a\\nrm -rf /" is not allowed; allowed: one line of text',
+    );
   });
 
   it('rejects a unit value with a line break', () => {

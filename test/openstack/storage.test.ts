@@ -363,6 +363,27 @@ describe('NfsServer validation', () => {
     );
   });
 
+  it('rejects a zero-sized volume', () => {
+    const { make } = setup({ volumeSizeGb: 0 });
+    expect(errorOf(make)).toContain(
+      'test/Files: volumeSizeGb 0 is not allowed; allowed: an integer from 1 to 65536',
+    );
+  });
+
+  it('rejects zero nfsd threads', () => {
+    const { make } = setup({ threads: 0 });
+    expect(errorOf(make)).toContain(
+      'test/Files: threads 0 is not allowed; allowed: an integer from 1 to 1024',
+    );
+  });
+
+  it('rejects an empty exportTo', () => {
+    const { make } = setup({ exportTo: [] });
+    expect(errorOf(make)).toBe(
+      "test/Files: exportTo [] is not allowed; allowed: one or more CIDR blocks. Fix: leave exportTo out to export to the server's subnet",
+    );
+  });
+
   it('rejects an unknown share', () => {
     const { make } = setup();
     expect(errorOf(() => make().share('videos'))).toBe(

@@ -158,6 +158,18 @@ describe('ZfsReplication', () => {
     );
   });
 
+  it('rejects a name that is not a DNS label', () => {
+    expect(errorOf(() => build({ name: 'Boot Images' }))).toContain(
+      'test/Images: name "Boot Images" is not allowed',
+    );
+  });
+
+  it('rejects a zero-sized volume', () => {
+    expect(errorOf(() => build({ volumeSizeGb: 0 }))).toContain(
+      'test/Images: volumeSizeGb 0 is not allowed; allowed: an integer from 1 to 65536',
+    );
+  });
+
   it('rejects an affinity placement', () => {
     expect(
       errorOf(() => build({ placement: 'affinity' as unknown as ZfsReplicationProps['placement'] })),
