@@ -128,12 +128,12 @@ describe('HA pair: GIVEN an nginx balancer with highAvailability { vrrp: true }'
     ]);
     const [first, second] = keepalived.map((m) => m.files[0].content);
     const address = (text: string, key: RegExp) => (key.exec(text) ?? [])[1];
-    const src1 = address(first, /unicast_src_ip (\S+)/);
-    const peer1 = address(first, /unicast_peer \{\n\s+(\S+)/);
+    const src1 = address(first, /unicast_src_ip (.+)$/m);
+    const peer1 = address(first, /unicast_peer \{\n\s+(.+)$/m);
     expect(src1).toContain('Balancer_Hosts_Host_Port_');
     expect(peer1).toContain('Balancer_Hosts_PeerHost_Port_');
-    expect(address(second, /unicast_src_ip (\S+)/)).toBe(peer1);
-    expect(address(second, /unicast_peer \{\n\s+(\S+)/)).toBe(src1);
+    expect(address(second, /unicast_src_ip (.+)$/m)).toBe(peer1);
+    expect(address(second, /unicast_peer \{\n\s+(.+)$/m)).toBe(src1);
     expect(first).toContain('priority 150');
     expect(second).toContain('priority 100');
     for (const text of [first, second]) {
