@@ -10,6 +10,7 @@ import {
   sleep,
   startBackends,
   startLoad,
+  upgradeEcho,
   stopBackends,
 } from '../support/backends';
 import { describeWithTools } from '../support/tools';
@@ -207,7 +208,8 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
     expect(await reach('/other', { 'X-Canary': 'yes' })).toBe('main');
     expect(await reach('/x', { Host: 'eu.admin.example.org' })).toBe('admin');
     expect(await reach('/x', { Host: 'admin.example.org' })).toBe('main');
-    expect(await reach('/api/', { Upgrade: 'websocket', Connection: 'Upgrade' })).toBe('ws');
+    const tunnel = await upgradeEcho(`http://127.0.0.1:${port}/api/live`, 'ping through the tunnel');
+    expect(tunnel).toEqual({ backend: String(backends[4].port), echoed: 'ping through the tunnel' });
   });
 
   it('GIVEN TLS termination with a redirect port and a rate limit WHEN clients connect THEN HTTP redirects, HTTPS proxies, and a burst gets 429', async () => {

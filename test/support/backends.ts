@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -103,6 +104,21 @@ async function startBackend(delayMs: number): Promise<Backend> {
       else answer();
     });
   });
+  // A websocket handshake is answered with 101, then the tunnel echoes raw bytes back.
+  server.on('upgrade', (req: http.IncomingMessage, socket: net.Socket) => {
+    requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const accept = crypto
+      .createHash('sha1')
+      .update(`${req.headers['sec-websocket-key']}258EAFA5-E914-47DA-95CA-C5AB0DC85B11`)
+      .digest('base64');
+    socket.write(
+      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        `Sec-WebSocket-Accept: ${accept}\r\nX-Backend: ${port}\r\n\r\n`,
+    );
+    socket.on('data', (d: Buffer) => socket.write(d));
+  });
   server.keepAliveTimeout = 120000;
   server.on('connection', (s) => {
     sockets.add(s);
@@ -158,6 +174,39 @@ export function request(
     req.setTimeout(options.timeoutMs ?? 5000, () =>
       req.destroy(new Error(`timeout after ${options.timeoutMs ?? 5000} ms`)),
     );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * Opens a websocket upgrade through `url`, sends `message` through the tunnel and returns which
+ * backend answered the handshake and what came back.
+ */
+export function upgradeEcho(url: string, message: string): Promise<{ backend: string; echoed: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {
+      agent: false,
+      headers: {
+        Connection: 'Upgrade',
+        Upgrade: 'websocket',
+        'Sec-WebSocket-Key': crypto.randomBytes(16).toString('base64'),
+        'Sec-WebSocket-Version': '13',
+      },
+    });
+    req.setTimeout(5000, () => req.destroy(new Error('websocket upgrade timed out')));
+    req.on('response', (res) => reject(new Error(`no upgrade: status ${res.statusCode}`)));
+    req.on('upgrade', (res, socket: net.Socket) => {
+      let echoed = '';
+      socket.on('data', (d: Buffer) => {
+        echoed += d.toString();
+        if (echoed.length >= message.length) {
+          socket.destroy();
+          resolve({ backend: String(res.headers['x-backend']), echoed });
+        }
+      });
+      socket.write(message);
+    });
     req.on('error', reject);
     req.end();
   });
@@ -312,7 +361,12 @@ export async function startDaemon(
       } catch {
         return;
       }
-      const killed = await Promise.race([exit.then(() => true), sleep(3000).then(() => false)]);
+      let timer: NodeJS.Timeout | undefined;
+      const killed = await Promise.race([
+        exit.then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), 3000))),
+      ]);
+      clearTimeout(timer);
       if (!killed) {
         try {
           process.kill(-pid, 'SIGKILL');
