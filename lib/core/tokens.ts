@@ -8,13 +8,22 @@
 const TOKEN_MARKER = /[$#]\{TfToken\[[^\]]+\]\}/;
 const TOKEN_MARKER_GLOBAL = /[$#]\{TfToken\[[^\]]+\]\}/g;
 
-/** Smallest magnitude of cdktf's number token encoding (`-1.8881545897087626e+289` and nearby). */
-const NUMBER_TOKEN_FLOOR = -1.8881545897087e289;
+/**
+ * cdktf encodes a number token as a double whose top 16 bits (sign and exponent) are 0xfdff, and
+ * an element of a number-list token with 0xfbff; the rest carries the token's index.
+ */
+const NUMBER_TOKEN_MARKERS = [0xfdff, 0xfbff];
+
+function isNumberToken(value: number): boolean {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, value);
+  return NUMBER_TOKEN_MARKERS.includes(view.getUint16(0));
+}
 
 /** True when `value` is or contains an unresolved Terraform token. */
 export function isUnresolved(value: unknown): boolean {
   if (typeof value === 'string') return TOKEN_MARKER.test(value);
-  if (typeof value === 'number') return value <= NUMBER_TOKEN_FLOOR && value > -1.89e289 * 1.0001;
+  if (typeof value === 'number') return isNumberToken(value);
   if (Array.isArray(value)) return value.length === 1 && isUnresolved(value[0]);
   return (
     typeof value === 'object' &&

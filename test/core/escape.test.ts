@@ -7,6 +7,7 @@ import {
   TerraformOutput,
   TerraformStack,
   Testing,
+  Token,
 } from '../../lib/core/cdk';
 import {
   escapeTerraformTemplate,
@@ -74,10 +75,26 @@ describeWithTools(['terraform'], 'escaping, proven by terraform apply', () => {
       { value: string }
     >;
     // THEN the literals arrive as text and the references resolved
-    expect(outputs.rendered.value).toBe('literal ${x} and %{x} then server worker-address;\n\tquote "q" back\\slash $$ %% ${worker-address}\r\n');
+    expect(outputs.rendered.value).toBe(
+      'literal ${x} and %{x} then server worker-address;\n\tquote "q" back\\slash $$ %% ${worker-address}\r\n',
+    );
     const expectedHash = require('crypto').createHash('sha256').update(outputs.rendered.value).digest('hex');
     expect(outputs.hash.value).toBe(expectedHash);
     expect(Buffer.from(outputs.base64.value, 'base64').toString('utf8')).toBe(outputs.rendered.value);
     fs.rmSync(outdir, { recursive: true, force: true });
+  });
+});
+
+describe('isUnresolved', () => {
+  it('recognises string, number and list tokens, and nothing else', () => {
+    const stack = new TerraformStack(Testing.app(), 'tokens');
+    const data = new DataResource(stack, 'd', { input: { v: 1 } });
+    expect(isUnresolved(data.id)).toBe(true);
+    expect(isUnresolved(Token.asNumber(data.id))).toBe(true);
+    expect(isUnresolved(Token.asList(data.id))).toBe(true);
+    expect(isUnresolved(Token.asNumberList(data.id)[0])).toBe(true);
+    for (const plain of [0, 8080, -1, 1.5, Number.MAX_VALUE, -Number.MAX_VALUE, 'plain ${x}', ['a']]) {
+      expect(isUnresolved(plain)).toBe(false);
+    }
   });
 });
