@@ -103,9 +103,11 @@ export interface KeepalivedInstance {
   /**
    * Shared VRRP password, 1–8 characters of printable ASCII without `"` and `$` (VRRP carries at
    * most 8; keepalived would truncate a longer one). May be a Terraform reference, e.g. a
-   * `random_password` with `length = 8, special = false`.
+   * `random_password` with `length = 8, special = false`. Required on IPv4 instances; not allowed
+   * on IPv6 ones (keepalived speaks VRRP v3 there, which has no authentication).
+   * @default - none (IPv6 instances only)
    */
-  readonly password: string;
+  readonly password?: string;
   /** The virtual addresses, `10.0.0.100` or `10.0.0.100/24`; may be Terraform references. */
   readonly virtualAddresses: readonly string[];
   /**
@@ -159,18 +161,23 @@ export function renderKeepalived(config: KeepalivedConfig): RenderedFile[] {
     fail(where, 'instances', [], 'at least one VRRP instance', 'add an instance for the virtual IP');
   }
   const names: string[] = [];
-  const routerIds: string[] = [];
+  const routerIds = new Map<string, string>();
   const instances = config.instances.map((instance) => {
     const resolved = resolveInstance(instance, script.name);
     checkUnique(where, 'instance name', instance.name, names);
     names.push(instance.name);
-    checkUnique(
-      `keepalived instance '${instance.name}'`,
-      'virtualRouterId',
-      `${instance.interface}/${instance.virtualRouterId}`,
-      routerIds,
-    );
-    routerIds.push(`${instance.interface}/${instance.virtualRouterId}`);
+    const key = `${instance.interface}/${instance.virtualRouterId}`;
+    const taken = routerIds.get(key);
+    if (taken !== undefined) {
+      fail(
+        `keepalived instance '${instance.name}'`,
+        'virtualRouterId',
+        instance.virtualRouterId,
+        `a router id not used on ${instance.interface} by another instance (instance '${taken}' uses it)`,
+        'give each VRRP instance on an interface its own virtualRouterId',
+      );
+    }
+    routerIds.set(key, instance.name);
     return resolved;
   });
   const items: Item[] = [
@@ -375,12 +382,49 @@ function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item
     fail(path, 'peers', [], 'at least one peer address', 'list the other balancer host(s)');
   }
   const peers = instance.peers.map((p) => formatAddress(p, { path, what: 'peers entry' }));
-  if (!isUnresolved(instance.password)) {
-    if (
-      typeof instance.password !== 'string' ||
-      instance.password.length < 1 ||
-      instance.password.length > 8
-    ) {
+  if (!instance.virtualAddresses.length) {
+    fail(path, 'virtualAddresses', [], 'at least one virtual address', 'give the VIP, e.g. "10.0.0.100/24"');
+  }
+  const vips = instance.virtualAddresses.map((v) =>
+    virtualAddress(v, { path, what: 'virtualAddresses entry' }),
+  );
+  // VRRP v2 (IPv4) carries a password; VRRP v3, which keepalived uses for IPv6, has none.
+  const families = new Set(
+    [...instance.virtualAddresses, instance.sourceAddress, ...instance.peers]
+      .filter((a) => !isUnresolved(a))
+      .map((a) => (a.includes(':') ? 6 : 4)),
+  );
+  if (families.size > 1) {
+    fail(
+      path,
+      'address family',
+      [instance.sourceAddress, ...instance.peers, ...instance.virtualAddresses],
+      'IPv4 or IPv6 addresses, not both, in one instance',
+      'make one VRRP instance per address family',
+    );
+  }
+  const ipv6 = families.has(6);
+  let password: string | undefined;
+  if (ipv6 && instance.password !== undefined) {
+    fail(
+      path,
+      'password',
+      '(hidden)',
+      'no password on an IPv6 instance (VRRP v3 has no authentication)',
+      'leave password out; keep VRRP traffic inside the security group of the pair',
+    );
+  }
+  if (!ipv6) {
+    if (instance.password === undefined) {
+      fail(
+        path,
+        'password',
+        undefined,
+        'a shared password of 1 to 8 characters on an IPv4 instance',
+        'give the same password on both peers, e.g. a random_password with length = 8 and special = false',
+      );
+    }
+    if (!isUnresolved(instance.password) && (instance.password.length < 1 || instance.password.length > 8)) {
       fail(
         path,
         'password',
@@ -389,20 +433,19 @@ function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item
         'give a short shared secret, e.g. random_password with length = 8 and special = false',
       );
     }
+    try {
+      password = keepalivedQuote(instance.password, { path, what: 'password' });
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      throw new ValidationError({
+        path,
+        what: 'password',
+        value: '(hidden)',
+        allowed: e.allowed,
+        fix: e.fix,
+      });
+    }
   }
-  let password: string;
-  try {
-    password = keepalivedQuote(instance.password, { path, what: 'password' });
-  } catch (e) {
-    if (!(e instanceof ValidationError)) throw e;
-    throw new ValidationError({ path, what: 'password', value: '(hidden)', allowed: e.allowed, fix: e.fix });
-  }
-  if (!instance.virtualAddresses.length) {
-    fail(path, 'virtualAddresses', [], 'at least one virtual address', 'give the VIP, e.g. "10.0.0.100/24"');
-  }
-  const vips = instance.virtualAddresses.map((v) =>
-    virtualAddress(v, { path, what: 'virtualAddresses entry' }),
-  );
   const body: Item[] = [
     line('state', state),
     line('interface', instance.interface),
@@ -418,7 +461,9 @@ function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item
       'unicast_peer',
       peers.map((p) => line(p)),
     ),
-    block('authentication', [line('auth_type', 'PASS'), line('auth_pass', password)]),
+    ...(password !== undefined
+      ? [block('authentication', [line('auth_type', 'PASS'), line('auth_pass', password)])]
+      : []),
     block(
       'virtual_ipaddress',
       vips.map((v) => line(v)),
