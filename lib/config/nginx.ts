@@ -299,9 +299,11 @@ export interface NginxConfig {
    */
   readonly status?: NginxStatus | false;
   /**
-   * Include the `stream` block for tcp/udp pools and listeners. It needs nginx's stream module
-   * (on Debian the package `libnginx-mod-stream`); `false` rejects tcp/udp pools.
-   * @default - true when a pool or listener is tcp or udp
+   * Include the `stream` block for tcp/udp pools and listeners, even while there are none, so
+   * that adding the first one does not change the base file (DESIGN decision 5). It needs nginx's
+   * stream module (on Debian the package `libnginx-mod-stream`); `false` for a host without it,
+   * which then rejects tcp/udp pools.
+   * @default true
    */
   readonly stream?: boolean;
   /**
@@ -531,8 +533,7 @@ function resolveModel(config: NginxConfig): ResolvedModel {
     10,
     'give how many nodes a request may try, e.g. 3',
   );
-  const layer4 = (p: { protocol?: string }) => p.protocol === 'tcp' || p.protocol === 'udp';
-  const stream = config.stream ?? (config.pools.some(layer4) || config.listeners.some(layer4));
+  const stream = config.stream ?? true;
 
   const pools: ResolvedPool[] = [];
   for (const pool of config.pools) {

@@ -14,7 +14,13 @@ import {
   stopBackends,
 } from '../support/backends';
 import { describeWithTools } from '../support/tools';
-import { RunningNginx, nginxPathsUnder, prepareRoot, startNginx } from './nginx-harness';
+import {
+  RunningNginx,
+  nginxPathsUnder,
+  prepareRoot,
+  startNginx,
+  streamModuleAvailable,
+} from './nginx-harness';
 
 /**
  * Real nginx in front of real loopback backends: what the rendered configuration *does*.
@@ -50,6 +56,7 @@ async function setup(
   const [port, statusPort] = await freePorts(2);
   const model = (nodes: Backend[]): NginxConfig => ({
     paths: nginxPathsUnder(root),
+    stream: false,
     status: { port: statusPort },
     pools: [
       {
@@ -174,6 +181,7 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
     const nginx = await startNginx(
       {
         paths: nginxPathsUnder(root),
+        stream: false,
         status: { port: statusPort },
         pools: names.map((name, i) => ({
           name,
@@ -221,6 +229,7 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
     const nginx = await startNginx(
       {
         paths: nginxPathsUnder(root),
+        stream: false,
         status: { port: statusPort },
         pools: [{ name: 'app', nodes: [{ name: 'app-1', host: '127.0.0.1', port: backends[0].port }] }],
         listeners: [
@@ -279,6 +288,38 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
     expect(statuses).toContain(429);
   });
 
+  it('GIVEN a tcp listener (stream module) WHEN connections arrive THEN they reach the tcp pool in turn', async () => {
+    if (!streamModuleAvailable()) return;
+    const backends = await startBackends(2);
+    cleanups.push(() => stopBackends(backends));
+    const root = prepareRoot();
+    cleanups.push(async () => fs.rmSync(root, { recursive: true, force: true }));
+    const [port, statusPort] = await freePorts(2);
+    const nginx = await startNginx(
+      {
+        paths: nginxPathsUnder(root),
+        status: { port: statusPort },
+        pools: [
+          {
+            name: 'raw',
+            protocol: 'tcp',
+            nodes: backends.map((b, i) => ({ name: `raw-${i + 1}`, host: '127.0.0.1', port: b.port })),
+          },
+        ],
+        listeners: [{ name: 'raw', port, bindAddress: '127.0.0.1', protocol: 'tcp', defaultPool: 'raw' }],
+      },
+      [port],
+    );
+    cleanups.push(() => nginx.stop());
+    const seen = new Map<string, number>();
+    for (let i = 0; i < 40; i++) {
+      const answer = await request(`http://127.0.0.1:${port}/`, { agent: false });
+      seen.set(answer.body, (seen.get(answer.body) ?? 0) + 1);
+    }
+    expect([...seen.keys()].sort()).toEqual(backends.map((b) => String(b.port)).sort());
+    for (const count of seen.values()) expect(count).toBeGreaterThanOrEqual(10);
+  });
+
   it('GIVEN the status server WHEN read from this host THEN stub_status answers', async () => {
     const backends = await startBackends(1);
     cleanups.push(() => stopBackends(backends));
@@ -288,6 +329,7 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
     const nginx = await startNginx(
       {
         paths: nginxPathsUnder(root),
+        stream: false,
         status: { port: statusPort },
         pools: [{ name: 'app', nodes: [{ name: 'app-1', host: '127.0.0.1', port: backends[0].port }] }],
         listeners: [{ name: 'web', port, bindAddress: '127.0.0.1', defaultPool: 'app' }],

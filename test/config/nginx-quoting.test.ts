@@ -30,6 +30,7 @@ const base = (
   ports: { port: number; statusPort: number; hit: number; miss: number },
 ): NginxConfig => ({
   paths: nginxPathsUnder(root),
+  stream: false,
   status: { port: ports.statusPort },
   pools: [
     { name: 'hit', nodes: [{ name: 'hit-1', host: '127.0.0.1', port: ports.hit }] },

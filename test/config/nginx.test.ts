@@ -156,9 +156,27 @@ describe('renderNginx', () => {
     expect(text).toContain('    server 127.0.0.1:9 down;\n');
   });
 
-  it('GIVEN only http pools WHEN rendered THEN there is no stream block (the stream module is optional)', () => {
-    expect(file(renderNginx(config()), 'nginx.conf')).not.toContain('stream {');
-    expect(file(renderNginx(config({ stream: true })), 'nginx.conf')).toContain('\nstream {\n');
+  it('GIVEN only http pools WHEN rendered THEN the stream block is there anyway, so a first tcp pool leaves nginx.conf unchanged', () => {
+    const httpOnly = file(renderNginx(config()), 'nginx.conf');
+    expect(httpOnly).toContain('\nstream {\n');
+    const withTcp = renderNginx(
+      config({
+        pools: [pool(), pool({ name: 'db', protocol: 'tcp' })],
+        listeners: [
+          { name: 'http', port: 80, defaultPool: 'web' },
+          { name: 'db', port: 5432, protocol: 'tcp', defaultPool: 'db' },
+        ],
+      }),
+    );
+    expect(file(withTcp, 'nginx.conf')).toBe(httpOnly);
+    expect(withTcp.map((f) => f.path)).toEqual([
+      '/etc/nginx/nginx.conf',
+      '/etc/nginx/webfarm/pools/web.conf',
+      '/etc/nginx/webfarm/stream-pools/db.conf',
+      '/etc/nginx/webfarm/listeners/http.conf',
+      '/etc/nginx/webfarm/stream-listeners/db.conf',
+    ]);
+    expect(file(renderNginx(config({ stream: false })), 'nginx.conf')).not.toContain('stream {');
   });
 
   it('GIVEN a header value full of nginx syntax WHEN routed on THEN it becomes one quoted, escaped regex', () => {
