@@ -156,7 +156,11 @@ export interface NginxListener {
   /** Where requests go when no rule matches. */
   readonly defaultPool: NginxPoolRef;
   /**
-   * Layer-7 rules, checked in order; the first rule whose conditions all hold wins.
+   * Layer-7 rules, checked in order; the first rule whose conditions all hold wins (as HAProxy's
+   * `use_backend` lines and Octavia's L7 policies). Rendered as a chain of `map`s, one per
+   * condition, that picks the upstream for `proxy_pass`: nginx `location` prefixes would pick the
+   * longest match instead of the first rule, and `server_name` blocks could not combine a host
+   * with a header.
    * @default - none
    */
   readonly rules?: readonly NginxRoutingRule[];
