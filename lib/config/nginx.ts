@@ -971,6 +971,15 @@ function resolveListener(
       );
     }
     checkHeaderName(path, 'requestHeaders name', name);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
+      fail(
+        path,
+        'requestHeaders name',
+        name,
+        'letters, digits, "-", "_" and "."',
+        'name the header like "X-Request-Source"',
+      );
+    }
     if ([...MANAGED_HEADERS, ...HOP_HEADERS].includes(name.toLowerCase())) {
       fail(
         path,

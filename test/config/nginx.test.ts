@@ -383,6 +383,18 @@ describe('renderNginx validation', () => {
     );
   });
 
+  it('rejects a set header name with "$" (nginx could read it as a variable)', () => {
+    expectRejected(
+      () =>
+        renderNginx(
+          config({
+            listeners: [{ name: 'http', port: 80, defaultPool: 'web', requestHeaders: { X$host: 'a' } }],
+          }),
+        ),
+      'nginx listener \'http\': requestHeaders name "X$host" is not allowed; allowed: letters, digits, "-", "_" and ".". Fix: name the header like "X-Request-Source"',
+    );
+  });
+
   it('rejects a tcp pool when the stream block is switched off', () => {
     expectRejected(
       () => renderNginx(config({ stream: false, pools: [pool({ protocol: 'tcp' })], listeners: [] })),
