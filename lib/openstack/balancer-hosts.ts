@@ -269,9 +269,9 @@ export class BalancerHosts extends Construct implements IConnectable {
     this.keepalivedDeliveries = [];
     if (this.delivery === 'ssh') {
       const ssh = props.ssh as SshAccess;
-      if (this.hosts.length > 1 && !ssh.bastion) {
+      if (!ssh.bastion && (this.keepalived || !this.floatingIp)) {
         Annotations.of(this).addWarning(
-          'Terraform pushes the configuration to the private addresses of the pair: run it from inside ' +
+          "Terraform pushes the configuration to the hosts' private addresses: run it from inside " +
             'the network, or give ssh.bastion',
         );
       }
@@ -338,7 +338,7 @@ export class BalancerHosts extends Construct implements IConnectable {
       }
     }
     const subnet = this.props.network.subnet;
-    if (!options.allowedCidrs && !subnet.cidrKnown && !isUnresolved(subnet.cidr) && subnet.cidr === '') {
+    if (!options.allowedCidrs && subnet.cidr === '') {
       throw new ValidationError({
         path,
         what: 'allowedCidrs',

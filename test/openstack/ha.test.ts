@@ -167,7 +167,7 @@ describe('HA pair: GIVEN an nginx balancer with highAvailability { vrrp: true }'
       .filter((m) => m.type === AnnotationMetadataEntryType.WARN)
       .map((m) => m.data);
     expect(warnings).toEqual([
-      'Terraform pushes the configuration to the private addresses of the pair: run it from inside the network, or give ssh.bastion',
+      "Terraform pushes the configuration to the hosts' private addresses: run it from inside the network, or give ssh.bastion",
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { App, TerraformStack } from '../../lib/core/cdk';
+import { AnnotationMetadataEntryType, App, TerraformStack } from '../../lib/core/cdk';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import { AdminAccess } from '../../lib/openstack/admin-access';
 import { Network } from '../../lib/openstack/network';
@@ -334,5 +334,23 @@ describe('NginxBalancer: SSH through an AdminAccess', () => {
       bastion_host: expect.stringContaining('openstack_networking_floatingip_v2.Admin_Bastion_FloatingIp_'),
     });
     expect(tfcheckProblems(json)).toBe('');
+  });
+});
+
+describe('NginxBalancer: warnings', () => {
+  const warnings = (lb: NginxBalancer) =>
+    lb.hosts.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN).map((m) => m.data);
+
+  it('warns when adminCidrs opens SSH to the whole internet', () => {
+    expect(warnings(nginxStack({ adminCidrs: ['0.0.0.0/0'] }))).toEqual([
+      'SSH to the balancer is open to the whole internet (0.0.0.0/0) because adminCidrs names it',
+    ]);
+  });
+
+  it('warns when Terraform has no public address or bastion to push through', () => {
+    expect(warnings(nginxStack({ floatingIpPool: undefined }))).toEqual([
+      "Terraform pushes the configuration to the hosts' private addresses: run it from inside the network, or give ssh.bastion",
+    ]);
+    expect(warnings(nginxStack())).toEqual([]);
   });
 });
