@@ -184,15 +184,15 @@ describeWithTools(
 
     afterAll(async () => {
       const pidFile = path.join(root, 'run/nginx.pid');
-    const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '');
-    if (Number.isInteger(pid) && pid > 1) {
-      try {
-        process.kill(pid, 'SIGQUIT');
-      } catch {
-        // already gone
+      const pid = Number(fs.existsSync(pidFile) ? fs.readFileSync(pidFile, 'utf8').trim() : '');
+      if (Number.isInteger(pid) && pid > 1) {
+        try {
+          process.kill(pid, 'SIGQUIT');
+        } catch {
+          // already gone
+        }
       }
-    }
-    for (const c of children) c.kill('SIGTERM');
+      for (const c of children) c.kill('SIGTERM');
       await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
       fs.rmSync(dir, { recursive: true, force: true });
     });
