@@ -15,6 +15,7 @@ import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { checkCidr, checkInteger, checkName, checkPort, checkSeconds, checkUnique } from '../core/validate';
 import { RenderedFile } from './files';
+import { PoolRef, checkRequestHeaders, fail, findPool } from './proxy-common';
 import {
   checkHeaderValue,
   checkHostName,
@@ -45,7 +46,7 @@ import {
  */
 
 /** A pool named by its name, or any object with a `name` (an `IBalancerPool`). */
-export type HaproxyPoolRef = string | { readonly name: string };
+export type HaproxyPoolRef = PoolRef;
 
 /** One node of a pool: an HAProxy `server` line. */
 export interface HaproxyNode {
@@ -439,14 +440,8 @@ interface ResolvedModel {
   readonly listeners: ResolvedListener[];
 }
 
-const MANAGED_HEADERS = ['host', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
-const HOP_HEADERS = ['connection', 'upgrade', 'keep-alive', 'te', 'trailer', 'transfer-encoding'];
 /** Header and cookie names HAProxy reads inside `hdr(…)`/`req.cook(…)` without quoting. */
 const SIMPLE_NAME = /^[A-Za-z0-9_.-]+$/;
-
-function fail(path: string, what: string, value: unknown, allowed: string, fix: string): never {
-  throw new ValidationError({ path, what, value, allowed, fix });
-}
 
 function resolveModel(config: HaproxyConfig): ResolvedModel {
   const where = 'haproxy';
@@ -701,25 +696,6 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
   };
 }
 
-function poolName(ref: HaproxyPoolRef): string {
-  return typeof ref === 'string' ? ref : ref?.name;
-}
-
-function findPool(path: string, what: string, ref: HaproxyPoolRef, pools: ResolvedPool[]): ResolvedPool {
-  const name = poolName(ref);
-  const pool = pools.find((p) => p.name === name);
-  if (!pool) {
-    fail(
-      path,
-      what,
-      name,
-      pools.length ? pools.map((p) => JSON.stringify(p.name)).join(', ') : 'no pools yet',
-      'add the pool to `pools`, or fix the name',
-    );
-  }
-  return pool;
-}
-
 function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]): ResolvedListener {
   checkName('haproxy', 'listener name', listener.name);
   const path = `haproxy listener '${listener.name}'`;
@@ -857,37 +833,13 @@ function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]): Reso
     );
   }
 
-  const requestHeaders = Object.entries(listener.requestHeaders ?? {}).map(([name, value]) => {
-    if (mode === 'tcp') {
-      fail(
-        path,
-        'requestHeaders on a layer-4 listener',
-        name,
-        'headers on http listeners',
-        'drop requestHeaders',
-      );
-    }
-    checkHeaderName(path, 'requestHeaders name', name);
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-      fail(
-        path,
-        'requestHeaders name',
-        name,
-        'letters, digits, "-", "_" and "."',
-        'name the header like "X-Request-Source"',
-      );
-    }
-    if ([...MANAGED_HEADERS, ...HOP_HEADERS].includes(name.toLowerCase())) {
-      fail(
-        path,
-        'requestHeaders name',
-        name,
-        `a header other than ${[...MANAGED_HEADERS, ...HOP_HEADERS].join(', ')}`,
-        'webfarm sets the forwarding and connection headers itself; choose another header',
-      );
-    }
+  const requestHeaders = checkRequestHeaders(
+    path,
+    listener.requestHeaders,
+    mode === 'tcp',
+    'headers on http listeners',
+  ).map(([name, value]) => {
     const ctx = { path, what: `requestHeaders[${JSON.stringify(name)}]` };
-    checkHeaderValue(value, ctx);
     return [haproxyQuote(name, ctx), haproxyLogFormatQuote(value, ctx)] as const;
   });
 

@@ -10,3 +10,4 @@ export * from './zfs';
 export * from './delivery';
 export * from './haproxy';
 export * from './keepalived';
+export * from './proxy-common';

@@ -10,10 +10,10 @@ import {
   checkPoolRequirements,
   requireCapability,
 } from '../core/balancing';
-import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { checkCidr, checkInteger, checkName, checkPort, checkSeconds, checkUnique } from '../core/validate';
 import { RenderedFile } from './files';
+import { PoolRef, checkRequestHeaders, fail, findPool } from './proxy-common';
 import {
   QuoteContext,
   checkHeaderValue,
@@ -41,7 +41,7 @@ import {
  */
 
 /** A pool named by its name, or any object with a `name` (an `IBalancerPool`). */
-export type NginxPoolRef = string | { readonly name: string };
+export type NginxPoolRef = PoolRef;
 
 /** One node of a pool: an nginx `server` line. */
 export interface NginxNode {
@@ -505,14 +505,6 @@ interface ResolvedModel {
   readonly listeners: ResolvedListener[];
 }
 
-/** Headers every proxied request gets from webfarm; `requestHeaders` may not set them again. */
-const MANAGED_HEADERS = ['host', 'x-real-ip', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'];
-const HOP_HEADERS = ['connection', 'upgrade', 'keep-alive', 'te', 'trailer', 'transfer-encoding'];
-
-function fail(path: string, what: string, value: unknown, allowed: string, fix: string): never {
-  throw new ValidationError({ path, what, value, allowed, fix });
-}
-
 function resolveModel(config: NginxConfig): ResolvedModel {
   const where = 'nginx';
   const paths = resolvePaths(config.paths ?? {});
@@ -750,25 +742,6 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
   };
 }
 
-function poolName(ref: NginxPoolRef): string {
-  return typeof ref === 'string' ? ref : ref?.name;
-}
-
-function findPool(path: string, what: string, ref: NginxPoolRef, pools: ResolvedPool[]): ResolvedPool {
-  const name = poolName(ref);
-  const pool = pools.find((p) => p.name === name);
-  if (!pool) {
-    fail(
-      path,
-      what,
-      name,
-      pools.length ? pools.map((p) => JSON.stringify(p.name)).join(', ') : 'no pools yet',
-      'add the pool to `pools`, or fix the name',
-    );
-  }
-  return pool;
-}
-
 function resolveListener(
   listener: NginxListener,
   pools: ResolvedPool[],
@@ -960,37 +933,13 @@ function resolveListener(
   }
   for (const name of serverNames) checkHostName(name, { path, what: 'serverNames entry' });
 
-  const requestHeaders = Object.entries(listener.requestHeaders ?? {}).map(([name, value]) => {
-    if (stream) {
-      fail(
-        path,
-        'requestHeaders on a layer-4 listener',
-        name,
-        'headers on http or https listeners',
-        'drop requestHeaders',
-      );
-    }
-    checkHeaderName(path, 'requestHeaders name', name);
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) {
-      fail(
-        path,
-        'requestHeaders name',
-        name,
-        'letters, digits, "-", "_" and "."',
-        'name the header like "X-Request-Source"',
-      );
-    }
-    if ([...MANAGED_HEADERS, ...HOP_HEADERS].includes(name.toLowerCase())) {
-      fail(
-        path,
-        'requestHeaders name',
-        name,
-        `a header other than ${[...MANAGED_HEADERS, ...HOP_HEADERS].join(', ')}`,
-        'webfarm sets the forwarding and connection headers itself; choose another header',
-      );
-    }
+  const requestHeaders = checkRequestHeaders(
+    path,
+    listener.requestHeaders,
+    stream,
+    'headers on http or https listeners',
+  ).map(([name, value]) => {
     const ctx = { path, what: `requestHeaders[${JSON.stringify(name)}]` };
-    checkHeaderValue(value, ctx);
     return [nginxQuote(name, ctx), nginxQuote(value, { ...ctx, variables: true })] as const;
   });
 
