@@ -205,7 +205,17 @@ export function prepareLocalFiles(options: PrepareLocalFilesOptions): LocalFile[
   for (const hostPath of [...kinds.keys()].sort()) {
     const need = decide(kinds.get(hostPath) ?? new Set());
     if (need === 'glob') {
-      mkdir(hostPath.slice(0, hostPath.search(/[*?]/)).replace(/[^/]*$/, ''), true);
+      const dir = hostPath.slice(0, hostPath.search(/[*?]/)).replace(/[^/]*$/, '');
+      mkdir(dir, true);
+      // Files the distribution keeps there (nginx's modules-enabled/*.conf module loaders) are
+      // part of what the configuration includes: copy the matching ones this machine has.
+      for (const name of machineFilesMatching(path.join(machineRoot, dir), hostPath.slice(dir.length))) {
+        const hostFile = path.posix.join(dir, name);
+        if (options.provided.has(hostFile) || fs.existsSync(local(hostFile))) continue;
+        fs.copyFileSync(path.join(machineRoot, hostFile), local(hostFile));
+        fs.chmodSync(local(hostFile), 0o644);
+        made.push({ path: hostFile, kind: 'copied from this machine' });
+      }
       continue;
     }
     if (options.provided.has(hostPath) || fs.existsSync(local(hostPath))) continue;
@@ -254,6 +264,24 @@ export function prepareLocalFiles(options: PrepareLocalFilesOptions): LocalFile[
     }
   }
   return made;
+}
+
+/** Names of the regular files (symlinks followed) in `dir` matching a one-segment glob. */
+function machineFilesMatching(dir: string, glob: string): string[] {
+  if (glob.includes('/')) return [];
+  const pattern = new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]')}$`,
+  );
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names.filter((name) => pattern.test(name) && isFile(path.join(dir, name))).sort();
 }
 
 function decide(kinds: Set<NeedKind>): NeedKind {

@@ -276,3 +276,32 @@ describe('webfarm configs --local-paths', () => {
     });
   });
 });
+
+describe('prepareLocalFiles: include globs', () => {
+  it('copies the files this machine has for an include glob, and leaves provided ones alone', () => {
+    // GIVEN a machine with two nginx module loaders and a config that includes them
+    const machine = tempDir('webfarm-machine-');
+    const hostRoot = tempDir('webfarm-host-');
+    fs.mkdirSync(path.join(machine, 'etc/nginx/modules-enabled'), { recursive: true });
+    fs.writeFileSync(
+      path.join(machine, 'etc/nginx/modules-enabled/50-mod-stream.conf'),
+      'load_module x.so;\n',
+    );
+    fs.writeFileSync(path.join(machine, 'etc/nginx/modules-enabled/README'), 'not a .conf\n');
+    const uses = [{ path: '/etc/nginx/modules-enabled/*.conf', directive: 'include', previous: 'include' }];
+    // WHEN the host folder is prepared
+    const made = prepareLocalFiles({ hostRoot, uses, provided: new Set(), machineRoot: machine });
+    // THEN the matching loader is copied, the other file is not
+    expect(made).toContainEqual({
+      path: '/etc/nginx/modules-enabled/50-mod-stream.conf',
+      kind: 'copied from this machine',
+    });
+    expect(fs.readdirSync(path.join(hostRoot, 'etc/nginx/modules-enabled'))).toEqual(['50-mod-stream.conf']);
+    // AND a file the manifests provide is never replaced by the machine's
+    const again = tempDir('webfarm-host-');
+    const provided = new Set(['/etc/nginx/modules-enabled/50-mod-stream.conf']);
+    expect(
+      prepareLocalFiles({ hostRoot: again, uses, provided, machineRoot: machine }).map((m) => m.kind),
+    ).toEqual(['directory']);
+  });
+});
