@@ -1,5 +1,6 @@
 import { Construct } from 'constructs';
 import { HelloBindingsStack } from '../examples/hello-bindings';
+import { buildQuickstart } from '../examples/quickstart';
 import { Jetstream2OctaviaStack } from '../examples/jetstream2-octavia';
 import { OctaviaHttpsStack } from '../examples/octavia-https';
 import { SharedStateStack } from '../examples/shared-state';
@@ -19,6 +20,7 @@ export interface ExampleStack {
 
 /** Every example stack `npm run synth` writes and the tests synthesize. */
 export const EXAMPLE_STACKS: readonly ExampleStack[] = [
+  { name: 'climate', build: (app) => buildQuickstart(app) },
   { name: 'hello-bindings', build: (app, name) => new HelloBindingsStack(app, name) },
   { name: 'jetstream2-octavia', build: (app, name) => new Jetstream2OctaviaStack(app, name) },
   { name: 'shared-state', build: (app, name) => new SharedStateStack(app, name) },

@@ -1,0 +1,74 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, TerraformStack, Testing } from '../lib/core/cdk';
+import { Stickiness } from '../lib/core';
+import { EXAMPLE_STACKS } from '../stacks';
+import { buildQuickstart } from '../examples/quickstart';
+import { StackJson, tfcheckProblems, writeStack } from './support/synth';
+import { ROOT, describeWithTools, tempDir, tfsim } from './support/tools';
+
+function synthExample(name: string): StackJson {
+  const app = Testing.app();
+  EXAMPLE_STACKS.find((e) => e.name === name)!.build(app, name);
+  const stack = app.node.findChild(name) as TerraformStack;
+  return JSON.parse(Testing.synth(stack, true)) as StackJson;
+}
+
+describe('the README', () => {
+  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+  it('shows examples/quickstart.ts line for line', () => {
+    // GIVEN the README's TypeScript block and the example's marked body
+    const block = /```ts\n([\s\S]*?)```/.exec(readme)![1].split('\n');
+    const example = fs.readFileSync(path.join(ROOT, 'examples/quickstart.ts'), 'utf8');
+    const body = example.slice(
+      example.indexOf('// README:begin') + '// README:begin'.length,
+      example.indexOf('// README:end'),
+    );
+    const normalize = (lines: string[]) => lines.map((l) => l.trim()).filter(Boolean);
+    // THEN the block is the body between `const app = new App();` and `app.synth();`
+    const inner = block.slice(block.indexOf('const app = new App();') + 1, block.indexOf('app.synth();'));
+    expect(normalize(inner)).toEqual(normalize(body.split('\n')));
+  });
+
+  it('quotes the real error for cookie stickiness on nginx', () => {
+    const stack = buildQuickstart(new App());
+    const proxy = stack.node.findChild('Proxy') as unknown as { addPool: (id: string, o: object) => void };
+    let message = '';
+    try {
+      proxy.addPool('web', { port: 80, stickiness: Stickiness.insertCookie() });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).not.toBe('');
+    expect(readme).toContain(message.replace(/ pool 'web'/, ''));
+  });
+
+  it('names the two set-up commands', () => {
+    expect(readme).toContain('npm ci && npm run synth');
+    expect(readme).toContain('npm ci && npm test');
+  });
+});
+
+describe('every example stack', () => {
+  it.each(EXAMPLE_STACKS.map((e) => e.name))(
+    '%s synthesizes with validations and is tfcheck-clean',
+    (name) => {
+      const json = synthExample(name);
+      expect(Object.keys(json.resource ?? {}).length + Object.keys(json.data ?? {}).length).toBeGreaterThan(
+        0,
+      );
+      expect(tfcheckProblems(json)).toBe('');
+    },
+  );
+});
+
+describeWithTools(['terraform', 'tfsim'], 'every example stack, by the real Terraform core', () => {
+  it('passes tfsim validate', () => {
+    const dir = tempDir();
+    for (const example of EXAMPLE_STACKS) writeStack(synthExample(example.name), example.name, dir);
+    const result = tfsim(['validate', dir]);
+    expect(result.output).toContain(`${EXAMPLE_STACKS.length} stacks validated, 0 problems`);
+    expect(result.status).toBe(0);
+  });
+});
