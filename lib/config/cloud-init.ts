@@ -228,8 +228,21 @@ function dropUndefined<T extends object>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
+/**
+ * Characters a YAML stream may not contain even inside a quoted scalar (outside YAML's printable
+ * set), or that YAML 1.1 reads as line breaks (NEL, LS, PS) or a reader may treat specially
+ * (BOM): written as `\uXXXX` escapes.
+ */
+const YAML_UNPRINTABLE =
+  /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
 function scalar(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
+  if (typeof v === 'string') {
+    return JSON.stringify(v).replace(
+      YAML_UNPRINTABLE,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  }
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   throw new Error(`cloud-init: cannot render ${typeof v}`);
 }
