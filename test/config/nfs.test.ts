@@ -1,20 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { NfsExport, renderExports, renderNfsMountEntry, renderNfsServerConf } from '../../lib/config/nfs';
-import { describeWithTools, ROOT, run, tempDir } from '../support/tools';
-
-const GOLDEN = path.join(ROOT, 'test', 'golden', 'nfs');
+import { describeWithTools, run, tempDir } from '../support/tools';
+import { expectGolden as expectGoldenFile } from '../support/golden';
 
 /** Compares with test/golden/nfs/<name>; `UPDATE_GOLDEN=1` rewrites the file. */
 function expectGolden(name: string, text: string): void {
-  const file = path.join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    fs.mkdirSync(GOLDEN, { recursive: true });
-    fs.writeFileSync(file, text);
-  }
-  expect(
-    fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `(missing ${file}: run with UPDATE_GOLDEN=1)`,
-  ).toBe(text);
+  expectGoldenFile('nfs', name, text);
 }
 
 const EXPORTS: NfsExport[] = [

@@ -12,21 +12,13 @@ import {
   REDIS_DANGEROUS_COMMANDS,
   renderRedisConf,
 } from '../../lib/config/redis';
-import { describeWithTools, ROOT, run, tempDir } from '../support/tools';
+import { describeWithTools, run, tempDir } from '../support/tools';
 import { RespClient, RespError, RespReply } from './redis-client';
-
-const GOLDEN = path.join(ROOT, 'test', 'golden', 'redis');
+import { expectGolden as expectGoldenFile } from '../support/golden';
 
 /** Compares with test/golden/redis/<name>; `UPDATE_GOLDEN=1` rewrites the file. */
 function expectGolden(name: string, text: string): void {
-  const file = path.join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    fs.mkdirSync(GOLDEN, { recursive: true });
-    fs.writeFileSync(file, text);
-  }
-  expect(
-    fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `(missing ${file}: run with UPDATE_GOLDEN=1)`,
-  ).toBe(text);
+  expectGoldenFile('redis', name, text);
 }
 
 const PASSWORD = 'Xk3_fQ9-pL2.vB7_mN4-sR8.tW1_yZ6a';

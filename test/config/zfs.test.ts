@@ -13,20 +13,12 @@ import {
   renderZfsReplicationUnits,
   zfsReceiveSudoRule,
 } from '../../lib/config';
-import { describeWithTools, ROOT, run, tempDir } from '../support/tools';
-
-const GOLDEN = path.join(ROOT, 'test', 'golden', 'zfs');
+import { describeWithTools, run, tempDir } from '../support/tools';
+import { expectGolden as expectGoldenFile } from '../support/golden';
 
 /** Compares with test/golden/zfs/<name>; `UPDATE_GOLDEN=1` rewrites the file. */
 function expectGolden(name: string, text: string): void {
-  const file = path.join(GOLDEN, name);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    fs.mkdirSync(GOLDEN, { recursive: true });
-    fs.writeFileSync(file, text);
-  }
-  expect(
-    fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : `(missing ${file}: run with UPDATE_GOLDEN=1)`,
-  ).toBe(text);
+  expectGoldenFile('zfs', name, text);
 }
 
 const PUBLIC_KEY =
