@@ -56,7 +56,7 @@ const SAFE_GLOB = /^[A-Za-z0-9._*?-]+$/;
  * Renders the POSIX shell script that installs pushed files in place: wait for first boot,
  * back up what is there, install the new files (owner, mode), remove stale files from managed
  * directories, run the check, and on failure put the previous files back and exit non-zero;
- * on success reload. `shellcheck` clean.
+ * on success reload. The staging directory is removed however the script ends. `shellcheck` clean.
  */
 export function renderApplyScript(model: ApplyScriptModel): string {
   const where = `apply script '${model.name}'`;
@@ -149,7 +149,13 @@ export function renderApplyScript(model: ApplyScriptModel): string {
       'fi',
     );
   }
-  lines.push('rm -rf "$backup"', 'mkdir -p "$backup"');
+  lines.push(
+    '# However it ends, the staged copies (they may hold secrets) and the backups, written by',
+    '# root, go: the next push starts from an empty staging directory.',
+    'trap \'rm -rf "$stage"\' EXIT',
+    'rm -rf "$backup"',
+    'mkdir -p "$backup"',
+  );
   model.files.forEach((f, i) =>
     lines.push(`put ${i + 1} '${f.path}' '${f.owner ?? 'root:root'}' '${f.mode ?? '0644'}'`),
   );
@@ -164,8 +170,6 @@ export function renderApplyScript(model: ApplyScriptModel): string {
     '  exit 1',
     'fi',
     model.reload,
-    '# The staged copies may hold secrets: remove them once installed.',
-    'rm -rf "$stage"',
     `echo "webfarm: '${model.name}' configuration installed and reloaded"`,
     '',
   );

@@ -223,14 +223,17 @@ export class ConfigDelivery extends Construct {
 
   private provisioners(): Array<Record<string, Record<string, unknown>>> {
     const stageDir = this.stageDir;
-    const asRoot = `if [ "$(id -u)" -eq 0 ]; then sh ${stageDir}/apply.sh; else sudo -n sh ${stageDir}/apply.sh; fi`;
+    // The install script runs as root and writes below the staging directory: a leftover of an
+    // interrupted push may be root's, so a non-root login user clears it through sudo too.
+    const asRoot = (command: string) =>
+      `if [ "$(id -u)" -eq 0 ]; then ${command}; else sudo -n ${command}; fi`;
     return [
-      { 'remote-exec': { inline: [`rm -rf ${stageDir} && mkdir -m 700 ${stageDir}`] } },
+      { 'remote-exec': { inline: [`${asRoot(`rm -rf ${stageDir}`)} && mkdir -m 700 ${stageDir}`] } },
       ...this.files.map((f, i) => ({
         file: { content: escapeTerraformTemplate(f.content), destination: `${stageDir}/${i + 1}` },
       })),
       { file: { content: escapeTerraformTemplate(this.script), destination: `${stageDir}/apply.sh` } },
-      { 'remote-exec': { inline: [asRoot] } },
+      { 'remote-exec': { inline: [asRoot(`sh ${stageDir}/apply.sh`)] } },
     ];
   }
 }

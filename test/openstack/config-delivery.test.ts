@@ -1,4 +1,4 @@
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import * as net from 'net';
@@ -56,6 +56,44 @@ describe('ConfigDelivery (synth)', () => {
       bastion_private_key: 'KEY',
     });
     expect((data.triggers_replace as Record<string, string>).config_sha256).toMatch(/^\$\{sha256\(/);
+  });
+
+  it('GIVEN a staging directory left by an interrupted push, owned partly by root WHEN a non-root login user pushes again THEN the first step clears it through sudo', () => {
+    // GIVEN the first provisioner's command, and a fake host where the login user is not root
+    const json = deliver(files[0].content);
+    const data = Object.values(json.resource!.terraform_data)[0];
+    const provisioners = data.provisioner as Array<Record<string, Record<string, string[]>>>;
+    const [prepare] = provisioners[0]['remote-exec'].inline;
+    const dir = tempDir('webfarm-stage-');
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    const log = path.join(dir, 'sudo.log');
+    // `id -u` says 1000; `rm` refuses what root wrote unless run through sudo, as on the host.
+    fs.writeFileSync(path.join(bin, 'id'), '#!/bin/sh\necho 1000\n', { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'sudo'),
+      `#!/bin/sh\n[ "$1" = -n ] && shift\necho "$*" >>${log}\nWEBFARM_AS_ROOT=1 exec "$@"\n`,
+      { mode: 0o755 },
+    );
+    fs.writeFileSync(
+      path.join(bin, 'rm'),
+      '#!/bin/sh\nif [ -z "$WEBFARM_AS_ROOT" ]; then echo "rm: Permission denied" >&2; exit 1; fi\nexec /bin/rm "$@"\n',
+      { mode: 0o755 },
+    );
+    const stageDir = path.join(dir, 'var/tmp/webfarm-nginx');
+    fs.mkdirSync(path.join(stageDir, 'backup/etc/nginx'), { recursive: true });
+    const command = prepare.split('/var/tmp/webfarm-nginx').join(stageDir);
+    // WHEN
+    const result = spawnSync('sh', ['-c', command], {
+      encoding: 'utf8',
+      env: { ...process.env, PATH: `${bin}:${process.env.PATH}` },
+    });
+    // THEN
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(fs.readFileSync(log, 'utf8')).toContain(`rm -rf ${stageDir}`);
+    expect(fs.readdirSync(stageDir)).toEqual([]);
+    expect(fs.statSync(stageDir).mode & 0o777).toBe(0o700);
   });
 
   it('changes only the trigger hash when a file changes', () => {
