@@ -287,7 +287,8 @@ echo "webfarm-zfs-promote: newest snapshot: $(zfs list -H -t snapshot -o name -s
 
 /**
  * `webfarm-zfs-pool DEVICE POOL MOUNTPOINT primary|replica DATASET`, at first boot (and after a
- * re-attachment): the pool is imported if it exists (`zpool import`), created only when the
+ * re-attachment): the pool is imported if it exists (`zpool import`, forced when the replaced
+ * instance it was last used by never exported it), created only when the
  * device carries no signature at all, and never destroyed. The primary creates DATASET if it
  * is missing; a replica marks its pool root `readonly=on` (received datasets inherit it) and
  * lets replication create DATASET.
@@ -325,6 +326,11 @@ if zpool list -H -o name "$pool" >/dev/null 2>&1; then
   echo "webfarm-zfs-pool: $pool is imported"
 elif zpool import -d /dev/disk/by-id "$pool"; then
   echo "webfarm-zfs-pool: imported the existing pool $pool"
+# A replaced instance never exported its pool, and this one may have another hostid: zpool then
+# calls the pool "in use from another system". The volume attaches to one instance at a time,
+# so the instance it was attached to is gone: take the pool over.
+elif zpool import -f -d /dev/disk/by-id "$pool"; then
+  echo "webfarm-zfs-pool: imported the existing pool $pool (last used by a replaced instance)"
 else
   set +e
   blkid -p "$device" >/dev/null 2>&1

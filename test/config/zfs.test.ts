@@ -409,13 +409,20 @@ describe('webfarm-zfs-replicate behaves (fake zfs and ssh on PATH)', () => {
 });
 
 describe('webfarm-zfs-pool never destroys (fake zpool, zfs and blkid on PATH)', () => {
-  function pool(opts: { imported?: boolean; importable?: boolean; deviceHasData?: boolean }) {
+  function pool(opts: {
+    imported?: boolean;
+    importable?: boolean;
+    importableByForce?: boolean;
+    deviceHasData?: boolean;
+  }) {
     const fake = fakeTools({
       modprobe: 'true',
       zpool: `echo "zpool $*" >>"$S/calls"
 case $1 in
   list) ${opts.imported ? 'exit 0' : 'exit 1'} ;;
-  import) ${opts.importable ? 'exit 0' : 'exit 1'} ;;
+  import)
+    if [[ " $* " == *" -f "* ]]; then ${opts.importable || opts.importableByForce ? 'exit 0' : 'exit 1'}; fi
+    ${opts.importable ? 'exit 0' : 'exit 1'} ;;
   create) exit 0 ;;
   *) exit 2 ;;
 esac`,
@@ -446,6 +453,16 @@ esac`,
     const { result, calls } = pool({ importable: true, deviceHasData: true });
     expect(result.status).toBe(0);
     expect(calls).toContain('zpool import -d /dev/disk/by-id nsboot0');
+    expect(calls).not.toMatch(/zpool create|destroy/);
+  });
+
+  it('GIVEN the pool of a replaced instance (never exported, last used by another host) WHEN the new instance boots THEN it imports that pool by force and keeps its data', () => {
+    // GIVEN zpool import refuses the pool without -f ("previously in use from another system")
+    const { result, calls } = pool({ importableByForce: true, deviceHasData: true });
+    // THEN
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('imported the existing pool nsboot0');
+    expect(calls).toMatch(/zpool import -f -d \/dev\/disk\/by-id nsboot0/);
     expect(calls).not.toMatch(/zpool create|destroy/);
   });
 
