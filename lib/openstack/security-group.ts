@@ -68,6 +68,8 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
   public readonly allowAllOutbound: boolean;
   private readonly ruleSet = new RuleSet();
   private readonly ipv6: boolean;
+  /** Stable names of the CIDRs that are Terraform references, by their token text. */
+  private readonly referenceCidrNames = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: SecurityGroupProps = {}) {
     super(scope, id);
@@ -113,7 +115,9 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
     if (!rule) return;
     for (const ethertype of ethertypes) {
       // The IPv4 rule keeps the plain id, so turning `ipv6` on later only adds the IPv6 twins.
-      const id = ruleConstructId(rule) + (peer.peerKind === 'group' && ethertype === 'IPv6' ? '-IPv6' : '');
+      const id =
+        ruleConstructId(rule, this.peerIdOf(peer)) +
+        (peer.peerKind === 'group' && ethertype === 'IPv6' ? '-IPv6' : '');
       new NetworkingSecgroupRuleV2(this, id, {
         securityGroupId: this.securityGroupId,
         direction,
@@ -125,6 +129,30 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
           : { remoteIpPrefix: peer.cidr }),
       });
     }
+  }
+
+  /**
+   * The part of a rule's construct id that names the peer. A CIDR that is a Terraform reference
+   * (`${bastion.privateAddress}/32`) is a token whose text is numbered in creation order across
+   * the whole program: any construct added earlier would rename the rule, and Terraform would
+   * delete and re-create it (closing SSH while a push runs). Such a CIDR is named by the order in
+   * which it first reached this group instead: `cidr-ref-1`, `cidr-ref-2`, ….
+   */
+  private peerIdOf(peer: IPeer): string {
+    if (
+      peer.peerKind === 'cidr' &&
+      peer.cidr !== undefined &&
+      isUnresolved(peer.cidr) &&
+      peer.uniqueId === peer.cidr
+    ) {
+      let name = this.referenceCidrNames.get(peer.cidr);
+      if (name === undefined) {
+        name = `cidr-ref-${this.referenceCidrNames.size + 1}`;
+        this.referenceCidrNames.set(peer.cidr, name);
+      }
+      return name;
+    }
+    return peer.uniqueId;
   }
 
   /**
@@ -160,8 +188,8 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
 }
 
 /** `Rule-ingress-tcp-8080-from-<peer>`: stable per rule, independent of declaration order. */
-function ruleConstructId(rule: SecurityGroupRule): string {
-  const peer = rule.peer.uniqueId.replace(/^group:/, 'group-').replace(/:/g, '-');
+function ruleConstructId(rule: SecurityGroupRule, peerId: string): string {
+  const peer = peerId.replace(/^group:/, 'group-').replace(/:/g, '-');
   return `Rule-${rule.direction}-${rule.port.toString()}-${rule.direction === 'ingress' ? 'from' : 'to'}-${peer}`.replace(
     /[^A-Za-z0-9_.-]+/g,
     '_',

@@ -1,4 +1,4 @@
-import { TerraformStack } from '../../lib/core/cdk';
+import { Fn, TerraformStack, TerraformVariable, Token } from '../../lib/core/cdk';
 import { Peer, Port } from '../../lib/core';
 import { SecurityGroup, SecurityGroupProps } from '../../lib/openstack';
 import { StackJson, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
@@ -197,6 +197,29 @@ describe('SecurityGroup', () => {
     const after = Object.fromEntries(rulesOf(two, 'App'));
     for (const [name, body] of Object.entries(before)) expect(after[name]).toEqual(body);
     expect(Object.keys(after)).toHaveLength(Object.keys(before).length + 1);
+  });
+
+  it('GIVEN a CIDR that is a Terraform reference WHEN the same stack is synthesized again THEN the rule keeps its address (no replacement on an unrelated change)', () => {
+    // GIVEN an admin CIDR built from another resource's address, as the balancer examples do
+    const build = () =>
+      groups(({ a, b, stack }) => {
+        const admin = new TerraformVariable(stack, 'admin', { type: 'string' });
+        a.connections.allowFrom(Peer.cidr(`${admin.stringValue}/32`), Port.tcp(22), 'SSH from the bastion');
+        a.connections.allowFrom(Peer.cidr(`${b.securityGroupId}/32`), Port.tcp(8081));
+      });
+    const first = build();
+    // WHEN anything else in the program made tokens in between (another construct, another stack)
+    for (let i = 0; i < 5; i++) Token.asString(Fn.timestamp());
+    const second = build();
+    // THEN the same resource addresses, holding the same references
+    const names = (json: StackJson) => rulesOf(json, 'App').map(([name]) => name);
+    expect(names(second)).toEqual(names(first));
+    expect(Object.fromEntries(rulesOf(second, 'App'))).toEqual(Object.fromEntries(rulesOf(first, 'App')));
+    expect(ruleBodies(first, 'App')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ remote_ip_prefix: '${var.admin}/32', port_range_min: 22 }),
+      ]),
+    );
   });
 
   describe('validation', () => {
