@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr } from '../core/validate';
+import { checkCidr, isWorldCidr } from '../core/validate';
 import { checkAbsolutePath } from './systemd';
 
 /**
@@ -73,7 +73,7 @@ export function renderExports(exports: readonly NfsExport[], path = 'exports'): 
 
 function checkExportClient(path: string, client: string): void {
   if (isUnresolved(client)) return;
-  if (client === '*' || client === '0.0.0.0/0' || client === '::/0' || /[*?]/.test(client)) {
+  if (client === '*' || isWorldCidr(client) || /[*?]/.test(client)) {
     throw new ValidationError({
       path,
       what: 'export client',

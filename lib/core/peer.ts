@@ -1,4 +1,4 @@
-import { checkCidr } from './validate';
+import { checkCidr, isWorldCidr } from './validate';
 
 /** Something a security-group rule can name as the other side: a CIDR block or a group. */
 export interface IPeer {
@@ -27,7 +27,7 @@ class CidrPeer implements IPeer {
     public readonly cidr: string,
     public readonly ethertype: 'IPv4' | 'IPv6',
   ) {
-    this.isWorld = cidr === '0.0.0.0/0' || cidr === '::/0';
+    this.isWorld = isWorldCidr(cidr);
     this.uniqueId = cidr;
     this.label = this.isWorld ? `${cidr} (anyone)` : cidr;
   }

@@ -148,6 +148,15 @@ export function parseCidr(text: string): ParsedCidr | undefined {
   return { version: ip.version, address: ip.address, prefix };
 }
 
+/**
+ * True when `text` is a CIDR block of prefix length 0: every IPv4 or every IPv6 address, however
+ * it is spelled (`0.0.0.0/0`, `::/0`, `0::/0`, `0:0:0:0:0:0:0:0/0`). Unresolved tokens are not.
+ */
+export function isWorldCidr(text: string): boolean {
+  if (isUnresolved(text) || typeof text !== 'string') return false;
+  return parseCidr(text)?.prefix === 0;
+}
+
 /** True when `inner` lies entirely inside `outer` (same IP version). */
 export function cidrContains(outer: ParsedCidr, inner: ParsedCidr): boolean {
   if (outer.version !== inner.version || inner.prefix < outer.prefix) return false;

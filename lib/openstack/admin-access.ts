@@ -4,7 +4,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Peer } from '../core/peer';
 import { Port } from '../core/port';
-import { checkCidr } from '../core/validate';
+import { checkCidr, isWorldCidr } from '../core/validate';
 import { FloatingIp } from './floating-ip';
 import { Host } from './host';
 import { IKeyPair } from './keypair';
@@ -203,7 +203,7 @@ function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): st
 }
 
 function warnOnWorld(scope: Construct, cidrs: readonly string[]): void {
-  const world = cidrs.filter((c) => c === '0.0.0.0/0' || c === '::/0');
+  const world = cidrs.filter(isWorldCidr);
   if (world.length) {
     Annotations.of(scope).addWarning(
       `SSH is open to the whole internet (${world.join(', ')}) because adminCidrs names it; ` +

@@ -15,7 +15,7 @@ import { HostFile } from '../core/host-files';
 import { Peer } from '../core/peer';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr, checkName } from '../core/validate';
+import { checkCidr, checkName, isWorldCidr } from '../core/validate';
 import { CloudConfig, CloudInitFile } from '../config/cloud-init';
 import { ManagedDirectory } from '../config/delivery';
 import { RenderedFile } from '../config/files';
@@ -229,7 +229,7 @@ export class BalancerHosts extends Construct implements IConnectable {
         `${props.daemon.name} status page`,
       );
     }
-    const world = (props.adminCidrs ?? []).filter((c) => c === '0.0.0.0/0' || c === '::/0');
+    const world = (props.adminCidrs ?? []).filter(isWorldCidr);
     if (world.length) {
       Annotations.of(this).addWarning(
         `SSH to the balancer is open to the whole internet (${world.join(', ')}) because adminCidrs names it`,

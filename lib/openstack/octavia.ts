@@ -33,6 +33,7 @@ import {
   checkPort,
   checkUnique,
   cidrContains,
+  isWorldCidr,
   parseCidr,
   parseIp,
 } from '../core/validate';
@@ -1410,10 +1411,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       }
     }
     this.checkCidrFamilies(path, options.allowedCidrs);
-    if (
-      options.allowedCidrs === undefined ||
-      !options.allowedCidrs.every((c) => c === '0.0.0.0/0' || c === '::/0')
-    ) {
+    if (options.allowedCidrs === undefined || !options.allowedCidrs.every(isWorldCidr)) {
       if (features.allowedCidrs && !octaviaApiAtLeast(this.api, '2.12')) {
         requireOctaviaApi(
           path,

@@ -32,6 +32,15 @@ describe('renderExports', () => {
     );
   });
 
+  it.each(['0::/0', '::0/0', '0:0:0:0:0:0:0:0/0'])(
+    'GIVEN the IPv6 world spelled %p WHEN exports are rendered THEN it is refused like ::/0',
+    (world) => {
+      expect(() => renderExports([{ path: '/srv/nfs/a', clients: [world] }])).toThrow(
+        `exports: export client "${world}" is not allowed; allowed: a CIDR block of the machines that mount the share`,
+      );
+    },
+  );
+
   it('rejects exporting to 0.0.0.0/0', () => {
     expect(() => renderExports([{ path: '/srv/nfs/a', clients: ['0.0.0.0/0'] }])).toThrow(
       'exports: export client "0.0.0.0/0" is not allowed',

@@ -69,3 +69,18 @@ describe('Peer', () => {
     expect(checkCidr('x', 'y', '${TfToken[TOKEN.1]}')).toBeUndefined();
   });
 });
+
+describe('Peer world detection', () => {
+  it.each(['0.0.0.0/0', '::/0', '0::/0', '::0/0', '0:0:0:0:0:0:0:0/0'])(
+    'GIVEN %p THEN the peer is the whole internet',
+    (cidr) => {
+      const peer = Peer.cidr(cidr);
+      expect(peer.isWorld).toBe(true);
+      expect(peer.label).toBe(`${cidr} (anyone)`);
+    },
+  );
+
+  it('GIVEN a /1 THEN the peer is not the whole internet', () => {
+    expect(Peer.cidr('0.0.0.0/1').isWorld).toBe(false);
+  });
+});

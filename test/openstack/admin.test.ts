@@ -106,6 +106,16 @@ describe('AdminAccess', () => {
     ]);
   });
 
+  it('GIVEN adminCidrs naming the IPv6 internet as 0::/0 THEN it warns like ::/0', () => {
+    const { admin } = withAdmin(() => ({ adminCidrs: ['0::/0'] }));
+    expect(admin.node.metadata.map((m) => [m.type, m.data])).toEqual([
+      [
+        '@cdktf/warn',
+        'SSH is open to the whole internet (0::/0) because adminCidrs names it; prefer the networks your administrators use.',
+      ],
+    ]);
+  });
+
   describe('validation', () => {
     it('fails on a malformed admin CIDR', () => {
       expect(() => withAdmin(() => ({ adminCidrs: ['198.51.100.7'] }))).toThrow(
