@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { formatSummary, writeConfigs } from './configs';
 import { CliError } from './errors';
+import { reviewCommand } from './review';
 
 /** Where the command writes and which folder it resolves relative paths against. */
 export interface CliIo {
@@ -24,6 +25,9 @@ Commands:
   configs [DIR] --out OUT [--local-paths]
                    Write every file a synthesized stack puts on its hosts, one folder per host,
                    with Terraform references replaced by documentation addresses.
+  review [--base BASE_DIR] [DIR] [--fail-on KINDS]
+                   Print Markdown for a pull-request comment: topology, pools and members, who
+                   can reach what, and the diff with replacements and broader exposure first.
 
 Options:
   -h, --help       Show this help; \`webfarm <command> --help\` shows a command's help.
@@ -80,6 +84,7 @@ export function main(argv: readonly string[], io: CliIo = processIo): number {
       return 0;
     }
     if (command === 'configs') return configs(rest, io);
+    if (command === 'review') return reviewCommand(rest, io);
     throw usage(`unknown command ${JSON.stringify(command)}`, USAGE);
   } catch (error) {
     if (error instanceof CliError) {

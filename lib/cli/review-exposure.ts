@@ -1,0 +1,326 @@
+/**
+ * Who can reach what, and what a change needs a reviewer's eyes for: replacements (ForceNew),
+ * destroyed data, and exposure that widens (a new ingress rule from the world or from networks
+ * no rule admitted before, a listener newly open to the world, a listener's allowed networks
+ * widened). Without a base: anything open to the world that is not a balancer listener.
+ */
+import { formatPath, ResourceChange, StackDiff } from './review-diff';
+import { Balancer, IngressRule, StackModel } from './review-model';
+import { code, escapeText } from './review-text';
+
+/** The kinds of finding `--fail-on` can select. */
+export const FLAG_KINDS = ['replace', 'destroy', 'exposure'] as const;
+
+/** A kind of finding. */
+export type FlagKind = (typeof FLAG_KINDS)[number];
+
+/** A finding shown first, with ⚠️. */
+export interface Flag {
+  /** What kind. */
+  readonly kind: FlagKind;
+  /** The stack. */
+  readonly stack: string;
+  /** What it is about: a resource address, or a balancer listener (plain text). */
+  readonly subject: string;
+  /** Construct path or other human name of the subject (Markdown). */
+  readonly name: string;
+  /** What happens and why (Markdown). */
+  readonly detail: string;
+}
+
+/** A parsed CIDR. */
+export interface Cidr {
+  /** 4 or 6. */
+  readonly version: 4 | 6;
+  /** The network address as a number. */
+  readonly bits: bigint;
+  /** Prefix length. */
+  readonly prefix: number;
+}
+
+/** Parses `10.0.0.0/8`, `2001:db8::/32`, a bare address (a /32 or /128); undefined otherwise. */
+export function parseCidr(text: string): Cidr | undefined {
+  const [address, length, ...rest] = text.trim().split('/');
+  if (rest.length || address === undefined) return undefined;
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  let version: 4 | 6;
+  let bits: bigint;
+  if (v4) {
+    const octets = v4.slice(1).map(Number);
+    if (octets.some((o) => o > 255)) return undefined;
+    version = 4;
+    bits = octets.reduce((acc, o) => (acc << 8n) | BigInt(o), 0n);
+  } else if (/^[0-9a-fA-F:]+$/.test(address) && address.includes(':')) {
+    const halves = address.split('::');
+    if (halves.length > 2) return undefined;
+    const head = halves[0] ? halves[0].split(':') : [];
+    const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+    const missing = 8 - head.length - tail.length;
+    if (missing < 0 || (halves.length === 1 && missing !== 0)) return undefined;
+    const groups = [...head, ...Array<string>(missing).fill('0'), ...tail];
+    if (groups.some((g) => !/^[0-9a-fA-F]{1,4}$/.test(g))) return undefined;
+    version = 6;
+    bits = groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  } else {
+    return undefined;
+  }
+  const width = version === 4 ? 32 : 128;
+  const prefix = length === undefined ? width : /^\d+$/.test(length) ? Number(length) : NaN;
+  if (!(prefix >= 0 && prefix <= width)) return undefined;
+  const mask = prefix === 0 ? 0n : ((1n << BigInt(prefix)) - 1n) << BigInt(width - prefix);
+  return { version, bits: bits & mask, prefix };
+}
+
+/** True when network `outer` contains network `inner`. */
+export function cidrContains(outer: Cidr, inner: Cidr): boolean {
+  if (outer.version !== inner.version || outer.prefix > inner.prefix) return false;
+  const width = outer.version === 4 ? 32 : 128;
+  const shift = BigInt(width - outer.prefix);
+  return outer.prefix === 0 || inner.bits >> shift === outer.bits >> shift;
+}
+
+/** True for 0.0.0.0/0, ::/0 and "anyone" (no restriction). */
+export function isWorld(text: string): boolean {
+  const cidr = parseCidr(text);
+  return text === 'any' || (cidr !== undefined && cidr.prefix === 0);
+}
+
+/** True when the networks in `outer` admit `inner` (same text, or a containing CIDR). */
+function covered(inner: string, outer: readonly string[]): boolean {
+  const parsed = parseCidr(inner);
+  return outer.some((o) => {
+    if (o === inner || o === 'any') return true;
+    const p = parseCidr(o);
+    return parsed !== undefined && p !== undefined && cidrContains(p, parsed);
+  });
+}
+
+/** A rule's networks as text: `0.0.0.0/0`, a CIDR, a reference label; `any` for no remote. */
+function remoteText(rule: IngressRule): string | undefined {
+  return rule.remote.kind === 'group' ? undefined : rule.remote.text;
+}
+
+/** `80`, `8000-8100`, `all`. */
+export function portsOf(rule: IngressRule): string {
+  if (rule.portMin === undefined && rule.portMax === undefined) return 'all';
+  const min = rule.portMin ?? rule.portMax;
+  const max = rule.portMax ?? rule.portMin;
+  return min === max ? String(min) : `${min}-${max}`;
+}
+
+function protocolCovers(outer: string, inner: string): boolean {
+  return outer === 'any' || outer === inner;
+}
+
+function portsCover(outer: IngressRule, inner: IngressRule): boolean {
+  if (outer.portMin === undefined && outer.portMax === undefined) return true;
+  if (inner.portMin === undefined && inner.portMax === undefined) return false;
+  return (outer.portMin ?? 0) <= (inner.portMin ?? 0) && (outer.portMax ?? 65535) >= (inner.portMax ?? 65535);
+}
+
+/** The listener ports (numbers) each security group serves, from the balancers that use it. */
+function listenerPortsByGroup(model: StackModel): Map<string, Set<number>> {
+  const out = new Map<string, Set<number>>();
+  for (const b of model.balancers) {
+    for (const g of b.groups) {
+      const ports = out.get(g) ?? new Set<number>();
+      for (const l of b.listeners) if (!l.local && /^\d+$/.test(l.port)) ports.add(Number(l.port));
+      out.set(g, ports);
+    }
+  }
+  return out;
+}
+
+/** True when the rule opens nothing but balancer listener ports of its group. */
+function onlyListenerPorts(rule: IngressRule, ports: Map<string, Set<number>>): boolean {
+  const served = ports.get(rule.group);
+  if (!served || served.size === 0) return false;
+  if (!['tcp', 'udp'].includes(rule.protocol)) return false;
+  if (rule.portMin === undefined || rule.portMax === undefined) return false;
+  for (let p = rule.portMin; p <= rule.portMax; p += 1) if (!served.has(p)) return false;
+  return true;
+}
+
+function groupName(model: StackModel, address: string): string {
+  const g = model.groups.find((x) => x.address === address);
+  return g ? g.path : address;
+}
+
+function ruleSubject(model: StackModel, rule: IngressRule): string {
+  const ports = portsOf(rule);
+  const what =
+    rule.protocol === 'any'
+      ? 'all protocols'
+      : ports === 'all'
+        ? `${rule.protocol} (all ports)`
+        : `${rule.protocol}/${ports}`;
+  const members = model.groups.find((g) => g.address === rule.group)?.members ?? [];
+  return `${what} on ${code(groupName(model, rule.group))}${members.length ? ` (${escapeText(members.join(', '))})` : ''}`;
+}
+
+/** Findings in one stack without a base: ingress from the world other than balancer listeners. */
+export function standaloneExposure(model: StackModel): Flag[] {
+  const ports = listenerPortsByGroup(model);
+  return model.rules
+    .filter((r) => r.remote.kind === 'world' && !onlyListenerPorts(r, ports))
+    .map((r) => ({
+      kind: 'exposure' as const,
+      stack: model.stack,
+      subject: r.address,
+      name: ruleSubject(model, r),
+      detail: `open to the world (${code(remoteText(r) ?? 'any')}), and not a balancer listener${r.description ? `: “${escapeText(r.description)}”` : ''}`,
+    }));
+}
+
+function listenerKey(b: Balancer, port: string, protocol: string): string {
+  return `${b.key} ${port} ${protocol}`;
+}
+
+/** Exposure findings of a change: what can be reached from more networks than before. */
+export function broadenedExposure(base: StackModel | undefined, after: StackModel): Flag[] {
+  const flags: Flag[] = [];
+  const baseListeners = new Map<string, string[]>();
+  for (const b of base?.balancers ?? []) {
+    for (const l of b.listeners) {
+      if (l.local) continue;
+      const key = listenerKey(b, l.port, l.protocol);
+      baseListeners.set(key, [
+        ...(baseListeners.get(key) ?? []),
+        ...(l.allowed.length ? l.allowed : ['any']),
+      ]);
+    }
+  }
+  const flaggedPorts = new Set<string>();
+  for (const b of after.balancers) {
+    for (const l of b.listeners) {
+      if (l.local) continue;
+      const allowed = l.allowed.length ? l.allowed : ['any'];
+      const before = baseListeners.get(listenerKey(b, l.port, l.protocol));
+      const wider = before ? allowed.filter((a) => !covered(a, before)) : allowed.filter(isWorld);
+      if (wider.length === 0) continue;
+      for (const g of b.groups) flaggedPorts.add(`${g} ${l.port}`);
+      flags.push({
+        kind: 'exposure',
+        stack: after.stack,
+        subject: l.resource ?? `${b.label} listener ${l.name}`,
+        name: `${escapeText(b.label)}: listener ${code(l.name)} (${escapeText(`${l.protocol} ${l.port}`)})`,
+        detail: before
+          ? `allowed networks widened: ${wider.map((w) => code(w)).join(', ')} (before: ${before.map((w) => code(w)).join(', ')})`
+          : `new listener open to the world (${wider.map((w) => code(w)).join(', ')})`,
+      });
+    }
+  }
+  for (const rule of after.rules) {
+    const remote = remoteText(rule);
+    if (remote === undefined || rule.remote.kind === 'reference') continue;
+    const admitted = (base?.rules ?? []).some(
+      (old) =>
+        old.group === rule.group &&
+        old.ethertype === rule.ethertype &&
+        protocolCovers(old.protocol, rule.protocol) &&
+        portsCover(old, rule) &&
+        old.remote.kind !== 'group' &&
+        covered(remote, [remoteText(old) ?? '']),
+    );
+    if (admitted) continue;
+    if (
+      rule.portMin !== undefined &&
+      rule.portMin === rule.portMax &&
+      flaggedPorts.has(`${rule.group} ${rule.portMin}`)
+    )
+      continue;
+    const world = rule.remote.kind === 'world';
+    flags.push({
+      kind: 'exposure',
+      stack: after.stack,
+      subject: rule.address,
+      name: ruleSubject(after, rule),
+      detail: `${world ? 'newly open to the world' : 'newly reachable from'} ${code(remote)}${rule.description ? ` (“${escapeText(rule.description)}”)` : ''}`,
+    });
+  }
+  return flags;
+}
+
+const IMPACT: Record<string, string> = {
+  openstack_compute_instance_v2: 'a new server: its root disk and local state are lost',
+  openstack_networking_port_v2: 'a new port: new fixed IP and MAC',
+  openstack_networking_floatingip_v2: 'a new public address',
+  openstack_lb_loadbalancer_v2: 'a new Octavia load balancer (new VIP, downtime)',
+  openstack_lb_listener_v2: 'the listener is recreated (connections drop)',
+  openstack_lb_pool_v2: 'the pool is recreated with its members',
+  openstack_compute_keypair_v2: 'a new key pair (new private key)',
+  random_password: 'a new password',
+};
+
+function reasonText(change: ResourceChange, diffModel: StackModel | undefined): string {
+  const name = (address: string | undefined): string => {
+    const r = address ? diffModel?.resources.get(address) : undefined;
+    return r ? r.path : (address ?? '');
+  };
+  return change.replace
+    .map((r) => {
+      const p = code(formatPath(r.path));
+      switch (r.why) {
+        case 'changed':
+          return `ForceNew ${p} changed`;
+        case 'any-argument':
+          return `${p} changed (any change replaces a ${change.type})`;
+        case 'unknown':
+          return `ForceNew ${p} is known only after apply (${code(name(r.via))} is replaced)`;
+        case 'data':
+          return `ForceNew ${p} comes from ${code(name(r.via))}, read again with new arguments`;
+        case 'trigger':
+          return `${code('replace_triggered_by')} ${code(name(r.via))}`;
+      }
+      return p;
+    })
+    .join('; ');
+}
+
+/** True for a block storage volume. */
+export function isVolume(type: string): boolean {
+  return /^openstack_blockstorage_volume_v\d$/.test(type);
+}
+
+/** Replacement and destroy findings of a stack's change (configuration pushes excluded). */
+export function changeFlags(diff: StackDiff, after: StackModel | undefined): Flag[] {
+  const flags: Flag[] = [];
+  for (const c of diff.changes) {
+    const host = after?.hosts.find((h) => h.address === c.address);
+    const name = escapeText(`${c.path}${host ? `, host ${host.name}` : ''}`);
+    if (c.action === 'replace' && c.type !== 'terraform_data') {
+      const impact = IMPACT[c.type] ?? (isVolume(c.type) ? 'a new, empty volume: its data is lost' : '');
+      flags.push({
+        kind: 'replace',
+        stack: diff.stack,
+        subject: c.address,
+        name,
+        detail: `replaced: ${reasonText(c, after)}${impact ? ` — ${impact}` : ''}${
+          c.preventDestroy ? '; `prevent_destroy` is set, so `terraform apply` will refuse' : ''
+        }`,
+      });
+    }
+    for (const d of c.disruptive) {
+      if (d.effect !== 'rebuild') continue;
+      flags.push({
+        kind: 'replace',
+        stack: diff.stack,
+        subject: c.address,
+        name,
+        detail: `rebuilt in place: ${code(d.attribute)} changed (not ForceNew, but the provider rebuilds the server from the new image: its root disk is re-imaged)`,
+      });
+    }
+    if (c.action === 'delete' && (c.preventDestroy || isVolume(c.type))) {
+      flags.push({
+        kind: 'destroy',
+        stack: diff.stack,
+        subject: c.address,
+        name: escapeText(c.path),
+        detail: c.preventDestroy
+          ? 'destroyed: removed from the configuration, so its `prevent_destroy` no longer protects it — Terraform deletes it and its data'
+          : 'destroyed: a volume, with its data',
+      });
+    }
+  }
+  return flags;
+}

@@ -1,0 +1,67 @@
+/**
+ * Markdown that renders on GitHub whatever the values contain: code spans that survive
+ * backticks and table pipes, escaped plain text, Mermaid labels, bounded lengths.
+ */
+
+/** Longest shown attribute value or cell text, in characters. */
+export const MAX_VALUE_CHARS = 80;
+
+/** Cuts `text` to `max` characters, ending in `…` when cut. */
+export function truncate(text: string, max: number = MAX_VALUE_CHARS): string {
+  const chars = [...text];
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+}
+
+/**
+ * An inline code span for `text` (on one line, bounded): the fence is longer than any run of
+ * backticks inside, and `|` is escaped so the span can sit in a table cell.
+ */
+export function code(text: string, max: number = MAX_VALUE_CHARS): string {
+  const one = truncate(text.replace(/\r?\n/g, '⏎'), max);
+  const longest = Math.max(0, ...(one.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = one.startsWith('`') || one.endsWith('`') || one === '' ? ' ' : '';
+  return `${fence}${pad}${one.replace(/\|/g, '\\|')}${pad}${fence}`;
+}
+
+/** Plain text made inert: Markdown and HTML punctuation escaped, on one line. */
+export function escapeText(text: string): string {
+  return text
+    .replace(/\r?\n/g, ' ')
+    .replace(/[\\`*_[\]<>|#~]/g, (c) => (c === '<' ? '&lt;' : c === '>' ? '&gt;' : `\\${c}`));
+}
+
+/** A Mermaid node or edge label: quotes and angle brackets as entities (`<br/>` is added by callers). */
+export function mermaidLabel(text: string): string {
+  return truncate(text.replace(/\r?\n/g, ' '), 60)
+    .replace(/&/g, '#amp;')
+    .replace(/"/g, '#quot;')
+    .replace(/</g, '#lt;')
+    .replace(/>/g, '#gt;')
+    .replace(/`/g, '#96;')
+    .replace(/\|/g, '#124;');
+}
+
+/** A code fence (for a block) longer than any backtick run in `body`. */
+export function fenceFor(body: string): string {
+  const longest = Math.max(2, ...(body.match(/`+/g) ?? []).map((run) => run.length));
+  return '`'.repeat(longest + 1);
+}
+
+const SECRET_LINE =
+  /^(\s*(?:(?!(?:proxy|fastcgi|uwsgi|scgi|grpc|memcached)_pass\b)[\w.-]*?(?:pass(?:word|wd)?|secret|token|private[_-]?key|requirepass|masterauth)\b["']?\s*[:=]?\s*|user\s+\S+\s+(?:insecure-)?password\s+|stats\s+auth\s+))(\S.*)$/i;
+
+/**
+ * A line of a configuration file as it may be shown: the value after a password, secret, token
+ * or private-key keyword is replaced by `(sensitive)`, as is any PEM private key line.
+ */
+export function maskSecretLine(line: string): string {
+  if (/PRIVATE KEY-----|^[A-Za-z0-9+/=]{60,}$/.test(line.trim())) return '(sensitive)';
+  const m = SECRET_LINE.exec(line);
+  return m ? `${m[1]}(sensitive)` : line;
+}
+
+/** True when an attribute name says it holds a secret. */
+export function isSecretName(name: string): boolean {
+  return /(^|_)(pass(word)?|admin_pass|secret|token|private_key|key_material|result)($|_)/i.test(name);
+}
