@@ -1,4 +1,4 @@
-import { checkAbsolutePath } from './systemd';
+import { checkAbsolutePath, renderSystemdUnit } from './systemd';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 
@@ -99,4 +99,31 @@ export function prepareVolumeCommand(device: string, mountPoint: string, owner?:
     });
   }
   return [PREPARE_VOLUME_PATH, device, mountPoint, ...(owner !== undefined ? [owner] : [])];
+}
+
+/**
+ * A systemd drop-in that makes `service` start only once `mountPoint` is mounted (and stop if it
+ * goes away), so a daemon never serves or writes the empty folder under a data volume that
+ * failed to attach (`nofail` lets the host boot without it). With `readWrite`, the daemon may
+ * write there even under a hardened unit (`ReadWritePaths`).
+ */
+export function serviceRequiresMountDropIn(
+  service: string,
+  mountPoint: string,
+  options: { readonly readWrite?: boolean } = {},
+): { readonly path: string; readonly content: string } {
+  checkAbsolutePath(`${service} drop-in`, 'mount point', mountPoint);
+  const unit = renderSystemdUnit({
+    name: 'webfarm.conf',
+    sections: [
+      { name: 'Unit', directives: [['RequiresMountsFor', mountPoint]] },
+      ...(options.readWrite
+        ? [{ name: 'Service', directives: [['ReadWritePaths', mountPoint] as const] }]
+        : []),
+    ],
+  });
+  return {
+    path: `/etc/systemd/system/${service}.service.d/webfarm.conf`,
+    content: `# webfarm: ${service} starts only with its data volume mounted at ${mountPoint}.\n${unit}`,
+  };
 }

@@ -9,6 +9,7 @@ import { NfsVersion, renderExports, renderNfsMountEntry, renderNfsServerConf } f
 import { checkAbsolutePath } from '../config/systemd';
 import {
   PREPARE_VOLUME_PATH,
+  serviceRequiresMountDropIn,
   prepareVolumeCommand,
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
@@ -297,6 +298,9 @@ export class NfsServer extends Construct implements IConnectable {
       packages: ['nfs-kernel-server'],
       writeFiles: [
         { path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), permissions: '0755' },
+        // Never export the empty folder of a volume that failed to attach: clients would write
+        // to the root disk and see their files vanish once the volume is back.
+        serviceRequiresMountDropIn('nfs-server', NFS_ROOT),
         { path: '/etc/exports', content: this.exportsFile, defer: true },
         {
           path: '/etc/nfs.conf.d/webfarm.conf',
@@ -306,6 +310,7 @@ export class NfsServer extends Construct implements IConnectable {
       ],
       runcmd: [
         prepareVolumeCommand(this.volume.devicePath, NFS_ROOT),
+        ['systemctl', 'daemon-reload'],
         // A share directory gets its owner only when it is created: later changes are kept.
         ...[...this.shares.values()].map(
           (s) => `test -d ${s.exportPath} || install -d -o ${uid} -g ${gid} -m 2775 ${s.exportPath}`,

@@ -7,9 +7,9 @@ import { Port } from '../core/port';
 import { checkInteger } from '../core/validate';
 import { CloudConfig } from '../config/cloud-init';
 import { redisConnectionEnv, RedisEvictionPolicy, RedisTlsConfig, renderRedisConf } from '../config/redis';
-import { renderSystemdUnit } from '../config/systemd';
 import {
   PREPARE_VOLUME_PATH,
+  serviceRequiresMountDropIn,
   prepareVolumeCommand,
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
@@ -264,21 +264,12 @@ export class RedisHost extends Construct implements IConnectable {
   }
 
   private bootstrap(): CloudConfig {
-    const dropIn = renderSystemdUnit({
-      name: 'webfarm.conf',
-      sections: [
-        { name: 'Unit', directives: [['RequiresMountsFor', REDIS_DATA_DIR]] },
-        { name: 'Service', directives: [['ReadWritePaths', REDIS_DATA_DIR]] },
-      ],
-    });
+    const dropIn = serviceRequiresMountDropIn('redis-server', REDIS_DATA_DIR, { readWrite: true });
     return {
       packages: ['redis-server'],
       writeFiles: [
         { path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), permissions: '0755' },
-        {
-          path: '/etc/systemd/system/redis-server.service.d/webfarm.conf',
-          content: `# webfarm: Redis starts only with its data volume mounted, and may write there.\n${dropIn}`,
-        },
+        dropIn,
         {
           path: '/etc/sysctl.d/60-webfarm-redis.conf',
           content: '# webfarm: Redis forks to rewrite its append-only file\nvm.overcommit_memory = 1\n',

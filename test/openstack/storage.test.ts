@@ -207,6 +207,22 @@ describe('workers + Redis + NFS', () => {
     expect(userData).toContain('"rpcbind.service"');
   });
 
+  it('starts Redis and the NFS server only once their data volume is mounted', () => {
+    // GIVEN the shared-state stack WHEN synthesized
+    const json = build();
+    for (const [host, service, dir] of [
+      ['Redis_Server', 'redis-server', '/srv/redis'],
+      ['Files_Server', 'nfs-server', '/srv/nfs'],
+    ]) {
+      const userData = resourceNamed(json, 'openstack_compute_instance_v2', host).user_data as string;
+      // THEN a drop-in ties the daemon to the mount (a volume that failed to attach leaves the
+      // daemon down instead of serving, or exporting, the empty folder on the root disk)
+      expect(userData).toContain(`path: "/etc/systemd/system/${service}.service.d/webfarm.conf"`);
+      expect(userData).toContain(`RequiresMountsFor=${dir}`);
+      expect(userData.indexOf('"daemon-reload"')).toBeGreaterThan(userData.indexOf('webfarm-prepare-volume'));
+    }
+  });
+
   it('records the Redis and NFS files for webfarm configs', () => {
     const app = Testing.app();
     const { stack } = sharedState(app);
