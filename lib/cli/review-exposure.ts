@@ -290,12 +290,16 @@ export function changeFlags(diff: StackDiff, after: StackModel | undefined): Fla
     const name = escapeText(`${c.path}${host ? `, host ${host.name}` : ''}`);
     if (c.action === 'replace' && c.type !== 'terraform_data') {
       const impact = IMPACT[c.type] ?? (isVolume(c.type) ? 'a new, empty volume: its data is lost' : '');
+      const files = diff.files.filter((f) => f.resource === c.address && f.delivery === 'cloud-init');
+      const userData = c.replace.some((r) => r.why === 'changed' && formatPath(r.path) === 'user_data');
+      const because =
+        userData && files.length ? ` (cloud-init files: ${files.map((f) => code(f.path)).join(', ')})` : '';
       flags.push({
         kind: 'replace',
         stack: diff.stack,
         subject: c.address,
         name,
-        detail: `replaced: ${reasonText(c, after)}${impact ? ` — ${impact}` : ''}${
+        detail: `replaced: ${reasonText(c, after)}${because}${impact ? ` — ${impact}` : ''}${
           c.preventDestroy ? '; `prevent_destroy` is set, so `terraform apply` will refuse' : ''
         }`,
       });

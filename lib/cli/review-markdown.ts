@@ -570,8 +570,10 @@ function filesSection(files: readonly FileChange[], model: StackModel | undefine
   const out = [`<details><summary>Host files that change (${files.length})</summary>`, ''];
   for (const f of files.slice(0, MAX_FILES)) {
     const render = (t: string | undefined): string[] =>
-      t === undefined ? [] : labelTemplate(t, resources).split('\n').map(maskSecretLine);
-    const lines = diffLines(render(f.before), render(f.after));
+      t === undefined ? [] : labelTemplate(t, resources).replace(/\n$/, '').split('\n');
+    const lines = diffLines(render(f.before), render(f.after)).map((l) =>
+      l === '@@' ? l : `${l[0]}${maskSecretLine(l.slice(1))}`,
+    );
     out.push(
       `${escapeText(f.host)} ${code(f.path)} (${escapeText(f.delivery)}, ${f.action === 'create' ? 'new' : f.action === 'delete' ? 'removed' : 'changed'})`,
       '',
@@ -609,12 +611,12 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
       ops.push({ op: ' ', line: before[i] });
       i += 1;
       j += 1;
-    } else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) {
-      ops.push({ op: '+', line: after[j] });
-      j += 1;
-    } else {
+    } else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) {
       ops.push({ op: '-', line: before[i] });
       i += 1;
+    } else {
+      ops.push({ op: '+', line: after[j] });
+      j += 1;
     }
   }
   const keep = ops.map((o, k) =>
