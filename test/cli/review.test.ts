@@ -31,6 +31,10 @@ interface Variant {
   readonly octaviaCidrs?: string[];
   /** A Redis host with its data volume (prevent_destroy) and generated password (default true). */
   readonly redis?: boolean;
+  /** A keepalived pair of nginx hosts instead of one. */
+  readonly pair?: boolean;
+  /** The port of the Octavia listener (default 80). */
+  readonly octaviaPort?: number;
 }
 
 const ADMIN = '198.51.100.0/24';
@@ -61,6 +65,7 @@ function build(app: App, v: Variant): void {
     floatingIpPool: 'public',
     ssh: { user: 'debian' },
     adminCidrs: [ADMIN],
+    ...(v.pair ? { highAvailability: { vrrp: true } } : {}),
   });
   const pool = lb.addPool('web', { port: 8080, algorithm: Algorithm.roundRobin() });
   pool.addTarget(workers);
@@ -89,7 +94,11 @@ function build(app: App, v: Variant): void {
   const balancer = new OctaviaBalancer(octavia, 'Lb', { network: net, floatingIpPool: 'public' });
   const apiPool = balancer.addPool('api', { port: 9000, healthCheck: { active: { path: '/health' } } });
   apiPool.addTarget(api);
-  balancer.addListener('http', { port: 80, defaultPool: apiPool, allowedCidrs: v.octaviaCidrs ?? [OFFICE] });
+  balancer.addListener('http', {
+    port: v.octaviaPort ?? 80,
+    defaultPool: apiPool,
+    allowedCidrs: v.octaviaCidrs ?? [OFFICE],
+  });
 }
 
 /** Synthesizes a variant into a fresh cdktf.out folder. */
@@ -127,6 +136,8 @@ const VARIANTS = {
   bootImage: { bootVolumeGb: 20, image: 'debian-13' },
   openWorld: { listenerCidrs: ['0.0.0.0/0'], octaviaCidrs: ['0.0.0.0/0'] },
   noRedis: { redis: false },
+  pair: { pair: true },
+  octaviaPort: { octaviaPort: 8080 },
 } satisfies Record<string, Variant>;
 type VariantName = keyof typeof VARIANTS;
 
@@ -463,36 +474,39 @@ function tfsimPlan(base: string, next: string, out: string): Promise<{ code: num
   });
 }
 
-/** A copy of a cdktf.out with only stack `web` (keeps the Terraform runs short). */
-function webOnly(dir: string, name: string): string {
+/** A copy of a cdktf.out with only one stack (keeps the Terraform runs short). */
+function oneStack(dir: string, stack: string, name: string): string {
   const out = path.join(root, 'tfsim', name);
   fs.mkdirSync(path.join(out, 'stacks'), { recursive: true });
-  fs.cpSync(path.join(dir, 'stacks', 'web'), path.join(out, 'stacks', 'web'), { recursive: true });
+  fs.cpSync(path.join(dir, 'stacks', stack), path.join(out, 'stacks', stack), { recursive: true });
   return out;
 }
 
 describeWithTools(['terraform', 'tfsim'], 'webfarm review agrees with Terraform (tfsim plan --base)', () => {
-  const CASES: Array<[VariantName, VariantName]> = [
-    ['base', 'addWorker'],
-    ['base', 'userData'],
-    ['base', 'image'],
-    ['bootBase', 'bootImage'],
+  // [base, change, stack]: our replacements (with their attribute paths) must be Terraform's.
+  const CASES: Array<[VariantName, VariantName, string]> = [
+    ['base', 'addWorker', 'web'], // only the push
+    ['base', 'userData', 'web'], // user_data
+    ['base', 'image', 'web'], // nothing (a rebuild)
+    ['bootBase', 'bootImage', 'web'], // block_device.0.uuid, from a data source read again
+    ['base', 'pair', 'web'], // a VIP port added: allowed_address_pairs change in place
+    ['base', 'octaviaPort', 'lb'], // listener replaced, then its pool, members, monitor
   ];
   const plans = new Map<string, Record<string, string[]>>();
 
   beforeAll(async () => {
     await Promise.all(
-      CASES.map(async ([before, after]) => {
+      CASES.map(async ([before, after, stack]) => {
         const key = `${before}→${after}`;
         const out = path.join(root, 'tfsim', `plan-${after}`);
         fs.mkdirSync(out, { recursive: true });
         const result = await tfsimPlan(
-          webOnly(dirs[before], `${after}-base`),
-          webOnly(dirs[after], after),
+          oneStack(dirs[before], stack, `${after}-base`),
+          oneStack(dirs[after], stack, after),
           out,
         );
         if (result.code !== 0) throw new Error(`tfsim plan ${key} failed:\n${result.output}`);
-        const plan = JSON.parse(fs.readFileSync(path.join(out, 'web.json'), 'utf8')) as {
+        const plan = JSON.parse(fs.readFileSync(path.join(out, `${stack}.json`), 'utf8')) as {
           resource_changes: PlannedChange[];
         };
         plans.set(
@@ -510,8 +524,13 @@ describeWithTools(['terraform', 'tfsim'], 'webfarm review agrees with Terraform 
     );
   }, 120000);
 
-  it.each(CASES)('%s → %s: the same resources are replaced, for the same attributes', (before, after) => {
-    const ours = replacements(compare(before, after), 'web');
-    expect(ours).toEqual(plans.get(`${before}→${after}`));
-  });
+  it.each(CASES)(
+    '%s → %s (%s): the same resources are replaced, for the same attributes',
+    (before, after, stack) => {
+      const ours = replacements(compare(before, after), stack);
+      expect(ours).toEqual(plans.get(`${before}→${after}`));
+      if (after === 'octaviaPort') expect(Object.keys(ours)).toHaveLength(4);
+      if (after === 'userData') expect(Object.keys(ours)).toHaveLength(2);
+    },
+  );
 });
