@@ -3,6 +3,7 @@ import { isUnresolved } from '../core/tokens';
 import { checkInteger, checkUnique, parseIp } from '../core/validate';
 import { RenderedFile } from './files';
 import { QuoteContext, formatAddress, formatFilePath, keepalivedQuote } from './quote';
+import { checkAbsolutePath } from './systemd';
 
 /**
  * keepalived configuration (DESIGN decision 9): a pair of balancer hosts shares a virtual IP by
@@ -70,12 +71,22 @@ export interface KeepalivedNotify {
   readonly fault?: readonly string[];
 }
 
+/** An interface named by a file the host writes at boot (`interface <name>`), included. */
+export interface KeepalivedInterfaceFile {
+  /** Absolute path of the file. */
+  readonly file: string;
+}
+
 /** One VRRP instance: one set of virtual addresses shared by the peers. */
 export interface KeepalivedInstance {
   /** Instance name (letters, digits, `_`, `-`). */
   readonly name: string;
-  /** The network interface VRRP runs on and the VIPs are added to, e.g. `eth0` or `ens3`. */
-  readonly interface: string;
+  /**
+   * The network interface VRRP runs on and the VIPs are added to: a name (`eth0`, `ens3`), or
+   * `{ file }`, a file holding one `interface <name>` line that the host writes at boot (the
+   * configuration `include`s it), for images whose interface name is only known on the host.
+   */
+  readonly interface: string | KeepalivedInterfaceFile;
   /** VRRP router id, 1–255, the same on every peer and unique on the network segment. */
   readonly virtualRouterId: number;
   /** This host's priority, 1–254; the highest healthy host holds the VIPs. */
@@ -166,14 +177,14 @@ export function renderKeepalived(config: KeepalivedConfig): RenderedFile[] {
     const resolved = resolveInstance(instance, script.name);
     checkUnique(where, 'instance name', instance.name, names);
     names.push(instance.name);
-    const key = `${instance.interface}/${instance.virtualRouterId}`;
+    const key = `${interfaceLabel(instance.interface)}/${instance.virtualRouterId}`;
     const taken = routerIds.get(key);
     if (taken !== undefined) {
       fail(
         `keepalived instance '${instance.name}'`,
         'virtualRouterId',
         instance.virtualRouterId,
-        `a router id not used on ${instance.interface} by another instance (instance '${taken}' uses it)`,
+        `a router id not used on ${interfaceLabel(instance.interface)} by another instance (instance '${taken}' uses it)`,
         'give each VRRP instance on an interface its own virtualRouterId',
       );
     }
@@ -336,14 +347,18 @@ function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item
     fail('keepalived', 'instance name', instance.name, 'letters, digits, "_" and "-"', 'e.g. "web_vip"');
   }
   const path = `keepalived instance '${instance.name}'`;
-  if (!/^[A-Za-z0-9._-]{1,15}$/.test(instance.interface)) {
-    fail(
-      path,
-      'interface',
-      instance.interface,
-      'a Linux interface name (at most 15 characters)',
-      'e.g. "eth0"',
-    );
+  if (typeof instance.interface === 'string') {
+    if (!/^[A-Za-z0-9._-]{1,15}$/.test(instance.interface)) {
+      fail(
+        path,
+        'interface',
+        instance.interface,
+        'a Linux interface name (at most 15 characters)',
+        'e.g. "eth0"',
+      );
+    }
+  } else {
+    checkAbsolutePath(path, 'interface file', instance.interface.file);
   }
   checkInteger(
     path,
@@ -448,7 +463,9 @@ function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item
   }
   const body: Item[] = [
     line('state', state),
-    line('interface', instance.interface),
+    typeof instance.interface === 'string'
+      ? line('interface', instance.interface)
+      : line('include', instance.interface.file),
     line('virtual_router_id', String(instance.virtualRouterId)),
     line('priority', String(instance.priority)),
     line('advert_int', String(advert)),
@@ -481,4 +498,22 @@ function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item
     comment(`Virtual addresses of '${instance.name}', shared with ${peers.length} peer(s).`),
     block(`vrrp_instance ${instance.name}`, body),
   ];
+}
+
+/** `ens3`, or `the interface named in /etc/keepalived/interface.conf`. */
+function interfaceLabel(value: string | KeepalivedInterfaceFile): string {
+  return typeof value === 'string' ? value : `the interface named in ${value.file}`;
+}
+
+/**
+ * The shell command a host runs at boot to write a {@link KeepalivedInterfaceFile}: the
+ * interface of its default route (the one NIC of a cloud instance: `ens3`, `enp1s0`, `eth0`…,
+ * depending on the image and the machine type). Leaves the file alone when there is no route.
+ */
+export function renderInterfaceDetection(file: string): string {
+  checkAbsolutePath('keepalived interface detection', 'interface file', file);
+  return (
+    `dev=$(ip -o route show default | awk '{ print $5; exit }'); ` +
+    `if [ -n "$dev" ]; then printf 'interface %s\\n' "$dev" > ${file}; fi`
+  );
 }

@@ -443,15 +443,16 @@ export class BalancerHosts extends Construct implements IConnectable {
       ['systemctl', 'enable', `${service}.service`],
       `${daemon.check} && systemctl reload-or-restart ${service}.service`,
     ];
+    const keepalivedBoot = pair ? (this.keepalived?.bootstrap() ?? {}) : {};
     if (pair) {
-      runcmd.push(['systemctl', 'enable', 'keepalived.service']);
+      runcmd.push(...(keepalivedBoot.runcmd ?? []), ['systemctl', 'enable', 'keepalived.service']);
       if (userData) {
         runcmd.push(`${this.keepalived?.check} && systemctl reload-or-restart keepalived.service`);
       }
     }
     return {
       packages: [...daemon.packages, ...(pair ? ['keepalived'] : []), 'unattended-upgrades'],
-      writeFiles: files,
+      writeFiles: [...files, ...(keepalivedBoot.writeFiles ?? [])],
       runcmd,
     };
   }

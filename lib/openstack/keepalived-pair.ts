@@ -7,7 +7,13 @@ import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { checkInteger, parseCidr, parseIp, cidrContains } from '../core/validate';
 import { RenderedFile } from '../config/files';
-import { renderKeepalived, keepalivedCheckCommand } from '../config/keepalived';
+import { CloudConfig } from '../config/cloud-init';
+import {
+  KeepalivedInterfaceFile,
+  keepalivedCheckCommand,
+  renderInterfaceDetection,
+  renderKeepalived,
+} from '../config/keepalived';
 import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
 import { INetwork } from './network';
 import { ensureOpenStackProvider } from './provider';
@@ -30,7 +36,9 @@ export interface BalancerHighAvailability {
   readonly virtualRouterId?: number;
   /**
    * The hosts' network interface (VRRP runs on it and the VIP is added to it).
-   * @default 'ens3' (the first virtio NIC of Ubuntu and Debian cloud images on KVM)
+   * @default - the interface of the host's default route, found at boot (`ens3`, `enp1s0` or
+   * `eth0` depending on image and machine type) and written to `/etc/keepalived/webfarm-interface.conf`,
+   * which `keepalived.conf` includes
    */
   readonly interface?: string;
 }
@@ -66,6 +74,9 @@ export interface KeepalivedPairProps {
 /** Where keepalived's configuration lives on a host. */
 export const KEEPALIVED_CONFIG_PATH = '/etc/keepalived/keepalived.conf';
 
+/** Where a host writes its interface name at boot when none is given (`interface <name>`). */
+export const KEEPALIVED_INTERFACE_FILE = '/etc/keepalived/webfarm-interface.conf';
+
 /**
  * The shared part of a keepalived pair: the VIP's Neutron port (an address no instance owns; the
  * hosts' ports list it in `allowed_address_pairs`, and a floating IP can point at it), the VRRP
@@ -82,8 +93,8 @@ export class KeepalivedPair extends Construct {
   public readonly password: Password;
   /** The VRRP router id. */
   public readonly virtualRouterId: number;
-  /** The hosts' interface. */
-  public readonly interfaceName: string;
+  /** The hosts' interface: a name, or the file the hosts write it to at boot. */
+  public readonly interface: string | KeepalivedInterfaceFile;
   private readonly pidFile: string;
 
   constructor(scope: Construct, id: string, props: KeepalivedPairProps) {
@@ -94,7 +105,7 @@ export class KeepalivedPair extends Construct {
     const ha = props.highAvailability;
     checkHighAvailability(path, props.network, ha);
     this.virtualRouterId = ha.virtualRouterId ?? defaultRouterId(path);
-    this.interfaceName = ha.interface ?? 'ens3';
+    this.interface = ha.interface ?? { file: KEEPALIVED_INTERFACE_FILE };
     this.pidFile = props.pidFile;
     this.port = new NetworkingPortV2(this, 'Resource', {
       name: props.name,
@@ -119,6 +130,19 @@ export class KeepalivedPair extends Construct {
     );
   }
 
+  /**
+   * What each host of the pair needs at first boot: with no interface given, the file naming
+   * the interface (written with the usual first NIC, `ens3`, then rewritten from the host's
+   * default route by a boot command). Empty when the interface was given.
+   */
+  public bootstrap(): CloudConfig {
+    if (typeof this.interface === 'string') return {};
+    return {
+      writeFiles: [{ path: this.interface.file, content: 'interface ens3\n' }],
+      runcmd: [renderInterfaceDetection(this.interface.file)],
+    };
+  }
+
   /** The command that checks a rendered `keepalived.conf` on a host. */
   public get check(): string {
     return keepalivedCheckCommand(KEEPALIVED_CONFIG_PATH);
@@ -139,7 +163,7 @@ export class KeepalivedPair extends Construct {
       instances: [
         {
           name: 'balancer_vip',
-          interface: this.interfaceName,
+          interface: this.interface,
           virtualRouterId: this.virtualRouterId,
           priority,
           sourceAddress: self.privateAddress,

@@ -108,6 +108,12 @@ describe('renderKeepalived', () => {
 });
 
 describe('renderKeepalived validation', () => {
+  it('fails on an interface file that is not an absolute path', () => {
+    expect(() =>
+      renderKeepalived(config({ instances: [instance({ interface: { file: 'iface.conf' } })] })),
+    ).toThrow(/keepalived instance 'vip': interface file "iface.conf" is not allowed/);
+  });
+
   it('rejects a password longer than 8 characters, without printing it', () => {
     expectRejected(
       () => renderKeepalived(config({ instances: [instance({ password: 'ninechars' })] })),
@@ -249,6 +255,25 @@ describeWithTools(['keepalived'], 'keepalived accepts every golden file (keepali
       fs.rmSync(root, { recursive: true, force: true });
     },
   );
+
+  it('GIVEN the interface named by a file THEN keepalived -t reads it through the include, and refuses a wrong name', () => {
+    // GIVEN a configuration whose interface comes from a file the host writes at boot
+    const root = tempDir('webfarm-keepalived-');
+    const interfaceFile = path.join(root, 'interface.conf');
+    const [file] = renderKeepalived({
+      ...config({ instances: [instance({ interface: { file: interfaceFile } })] }),
+      path: path.join(root, 'keepalived.conf'),
+    });
+    expect(file.content).toContain(`include ${interfaceFile}\n`);
+    writeFiles([file]);
+    // WHEN the file names an interface this machine has THEN the configuration is valid
+    fs.writeFileSync(interfaceFile, `interface ${hostInterface()}\n`);
+    expect(() => run('keepalived', ['--config-test', '-f', file.path])).not.toThrow();
+    // WHEN it names one this machine does not have THEN keepalived refuses it (the include is read)
+    fs.writeFileSync(interfaceFile, 'interface nosuch9\n');
+    expect(() => run('keepalived', ['--config-test', '-f', file.path])).toThrow();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
 
   it('GIVEN an unknown keyword WHEN checked THEN keepalived -t fails (the check is real)', () => {
     const root = tempDir('webfarm-keepalived-');

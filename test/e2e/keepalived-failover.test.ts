@@ -2,6 +2,8 @@ import { ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, TerraformStack } from '../../lib/core/cdk';
+import { renderInterfaceDetection } from '../../lib/config/keepalived';
+import { KEEPALIVED_INTERFACE_FILE } from '../../lib/openstack/keepalived-pair';
 import { Network } from '../../lib/openstack/network';
 import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
 import { resourcesOf } from '../support/synth';
@@ -9,6 +11,8 @@ import { tempDir } from '../support/tools';
 import { baseProps, manifestOf, synthWithManifests } from './balancer-fixture';
 import { Netns, describeWithNamespaces, sleep, stop, veth, waitFor } from './netns';
 
+/** The balancers' NIC: not the `ens3` written at first boot, so the detection has to work. */
+const NIC = 'enp1s0';
 /**
  * keepalived failover for real, with OUR rendered keepalived.conf (unicast peers, priority
  * 150/100, the track script on the balancer's pid file): two "balancer" namespaces and a client
@@ -76,10 +80,11 @@ describeWithNamespaces(
       client.ip('addr', 'add', `${CLIENT}/24`, 'dev', 'br0');
       client.ip('link', 'set', 'br0', 'up');
       balancers.forEach((ns, i) => {
-        veth(ns, 'ens3', client, `p${i}`);
+        veth(ns, NIC, client, `p${i}`);
         client.ip('link', 'set', `p${i}`, 'master', 'br0', 'up');
-        ns.ip('addr', 'add', `${ADDRESSES[i]}/24`, 'dev', 'ens3');
-        ns.ip('link', 'set', 'ens3', 'up');
+        ns.ip('addr', 'add', `${ADDRESSES[i]}/24`, 'dev', NIC);
+        ns.ip('link', 'set', NIC, 'up');
+        ns.ip('route', 'add', 'default', 'via', CLIENT);
       });
       configs.forEach((c, i) => {
         const hostDir = path.join(dir, `lb${i + 1}`);
@@ -91,9 +96,17 @@ describeWithNamespaces(
           .join(ADDRESSES[1])
           .replace(/"\$\{random_password\.[^}]+\}"/, `"${PASSWORD}"`)
           .split('/run/nginx.pid')
-          .join(pidFiles[i]);
+          .join(pidFiles[i])
+          .split(KEEPALIVED_INTERFACE_FILE)
+          .join(path.join(hostDir, 'interface.conf'));
         expect(content).not.toContain('${');
         fs.writeFileSync(path.join(hostDir, 'keepalived.conf'), content, { mode: 0o600 });
+        // What the host does at first boot: cloud-init writes the usual first NIC, then the
+        // boot command finds the real one from the default route (here not ens3).
+        const interfaceFile = path.join(hostDir, 'interface.conf');
+        fs.writeFileSync(interfaceFile, 'interface ens3\n');
+        balancers[i].exec('sh', ['-c', renderInterfaceDetection(interfaceFile)]);
+        expect(fs.readFileSync(interfaceFile, 'utf8')).toBe(`interface ${NIC}\n`);
       });
       for (const [i, ns] of balancers.entries()) {
         const responder = ns.spawn('python3', [
@@ -126,7 +139,7 @@ describeWithNamespaces(
           { stdio: ['ignore', log, log] },
         );
       }
-      const elected = await waitFor(() => balancers[0].addresses('ens3').includes(VIP), 10000);
+      const elected = await waitFor(() => balancers[0].addresses(NIC).includes(VIP), 10000);
       expect([elected, elected ? '' : logs()]).toEqual([true, '']);
     }, 30000);
 
@@ -144,8 +157,8 @@ describeWithNamespaces(
     });
 
     it('GIVEN both hosts up THEN the priority-150 host holds the VIP and answers on it', () => {
-      expect(balancers[0].addresses('ens3')).toContain(VIP);
-      expect(balancers[1].addresses('ens3')).not.toContain(VIP);
+      expect(balancers[0].addresses(NIC)).toContain(VIP);
+      expect(balancers[1].addresses(NIC)).not.toContain(VIP);
       expect(
         client.exec('python3', [
           path.join(__dirname, 'http-client.py'),
@@ -183,9 +196,9 @@ describeWithNamespaces(
       // WHEN: the master's balancer dies (keepalived itself keeps running on that host).
       const stoppedAt = Date.now();
       await stop(responders[0]);
-      const moved = await waitFor(() => balancers[1].addresses('ens3').includes(VIP), 5000, 20);
+      const moved = await waitFor(() => balancers[1].addresses(NIC).includes(VIP), 5000, 20);
       const movedAt = Date.now();
-      const released = await waitFor(() => !balancers[0].addresses('ens3').includes(VIP), 2000, 20);
+      const released = await waitFor(() => !balancers[0].addresses(NIC).includes(VIP), 2000, 20);
       await finished;
 
       const requests = lines.map((l) => JSON.parse(l) as ClientLine);

@@ -161,6 +161,34 @@ describe('HA pair: GIVEN an nginx balancer with highAvailability { vrrp: true }'
     }
   });
 
+  it('THEN with no interface given, each host finds its own at boot and keepalived.conf includes it', () => {
+    for (const [, instance] of instances) {
+      const userData = instance.user_data as string;
+      expect(userData).toContain('path: "/etc/keepalived/webfarm-interface.conf"');
+      expect(userData).toContain('ip -o route show default');
+    }
+    for (const manifest of keepalived) {
+      const conf = manifest.files.find((f) => f.path === '/etc/keepalived/keepalived.conf')!;
+      expect(conf.content).toContain('include /etc/keepalived/webfarm-interface.conf');
+      expect(conf.content).not.toMatch(/^\s*interface /m);
+    }
+  });
+
+  it('THEN a given interface is written as it is, with no detection', () => {
+    const named = synthBalancer({ ha: true, props: { highAvailability: { vrrp: true, interface: 'eth1' } } });
+    for (const [, instance] of resourcesNamed(named, 'openstack_compute_instance_v2', 'Balancer_')) {
+      expect(instance.user_data).not.toContain('webfarm-interface.conf');
+    }
+    const pushes = resourcesNamed(named, 'terraform_data', 'Balancer_Hosts_').filter(([n]) =>
+      n.includes('Keepalived'),
+    );
+    expect(pushes.length).toBe(2);
+    for (const [, push] of pushes) {
+      const conf = manifestOf(push).files.find((f) => f.path === '/etc/keepalived/keepalived.conf')!;
+      expect(conf.content).toMatch(/^\s*interface eth1$/m);
+    }
+  });
+
   it('THEN it warns that Terraform reaches private addresses without a bastion', () => {
     const built = buildBalancerStack(new App(), 'warn', { ha: true });
     const warnings = built.lb.hosts.node.metadata
