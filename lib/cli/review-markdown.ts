@@ -465,7 +465,7 @@ function storageSection(model: StackModel): string[] {
   const rows = model.volumes.map((v) => [
     code(v.path),
     v.size !== undefined ? `${v.size} GB` : '',
-    v.preventDestroy ? '🔒 prevent_destroy' : '⚠️ no prevent_destroy',
+    v.preventDestroy ? '🔒 `prevent_destroy`' : 'no `prevent_destroy`',
     escapeText(v.attachedTo.join(', ')),
   ]);
   return ['#### Volumes', '', ...table(['Volume', 'Size', 'Protection', 'Attached to'], rows, 'volumes'), ''];

@@ -1,0 +1,248 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from '../../lib/core/cdk';
+import { review } from '../../lib/cli/review';
+import { compareConfigurations, formatPath } from '../../lib/cli/review-diff';
+import { cidrContains, isWorld, parseCidr } from '../../lib/cli/review-exposure';
+import { diffLines } from '../../lib/cli/review-markdown';
+import { parseHaproxy, parseNginx } from '../../lib/cli/review-parse';
+import { findPackageRoot, loadSchemas, SCHEMA_FILES } from '../../lib/cli/review-schema';
+import { code, escapeText, maskSecretLine, mermaidLabel } from '../../lib/cli/review-text';
+import { StoredHostFile } from '../../lib/cli/stacks';
+import { EXAMPLE_STACKS } from '../../stacks';
+import { ROOT, tempDir } from '../support/tools';
+
+/** Every file under a golden folder, as a host manifest would list it. */
+function golden(name: string): StoredHostFile[] {
+  const dir = path.join(ROOT, 'test', 'golden', name);
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort()
+    .map((file) => ({
+      path: `/${path.relative(dir, file)}`,
+      owner: 'root:root',
+      mode: '0644',
+      content: fs.readFileSync(file, 'utf8'),
+    }));
+}
+
+describe('CIDR arithmetic', () => {
+  it.each([
+    ['0.0.0.0/0', '10.0.0.0/8', true],
+    ['10.0.0.0/8', '10.1.2.0/24', true],
+    ['10.1.2.0/24', '10.0.0.0/8', false],
+    ['10.0.0.0/8', '11.0.0.0/24', false],
+    ['198.51.100.0/24', '198.51.100.7', true],
+    ['::/0', '2001:db8::/32', true],
+    ['2001:db8::/32', '2001:db8:1::/48', true],
+    ['2001:db8::/32', '2001:db9::/48', false],
+    ['0.0.0.0/0', '::/0', false],
+  ])('%s contains %s: %s', (outer, inner, expected) => {
+    const [o, i] = [parseCidr(outer), parseCidr(inner)];
+    expect(o && i && cidrContains(o, i)).toBe(expected);
+  });
+
+  it('knows the world and rejects what is not a CIDR', () => {
+    expect([
+      isWorld('0.0.0.0/0'),
+      isWorld('::/0'),
+      isWorld('0::/0'),
+      isWorld('any'),
+      isWorld('10.0.0.0/8'),
+    ]).toEqual([true, true, true, true, false]);
+    for (const bad of [
+      '10.0.0.0/33',
+      '256.0.0.0/8',
+      '1:2:3',
+      'example.org',
+      '10.0.0.0/x',
+      '‹Net/Subnet cidr›',
+    ]) {
+      expect(parseCidr(bad)).toBeUndefined();
+    }
+  });
+});
+
+describe('Markdown text', () => {
+  it('makes code spans that survive backticks and table pipes', () => {
+    expect(code('a|b')).toBe('`a\\|b`');
+    expect(code('x `y` z')).toBe('``x `y` z``');
+    expect(code('`edge`')).toBe('`` `edge` ``');
+    expect(code('line1\nline2')).toBe('`line1⏎line2`');
+    expect(code('x'.repeat(200))).toHaveLength(82);
+  });
+
+  it('escapes plain text and Mermaid labels', () => {
+    expect(escapeText('a|b `c` <img> *d* _e_')).toBe('a\\|b \\`c\\` &lt;img&gt; \\*d\\* \\_e\\_');
+    expect(mermaidLabel('say "hi" <b>|x`')).toBe('say #quot;hi#quot; #lt;b#gt;#124;x#96;');
+  });
+
+  it('masks secrets in configuration lines, and only those', () => {
+    expect(maskSecretLine('    auth_pass "s3cret"')).toBe('    auth_pass (sensitive)');
+    expect(maskSecretLine('requirepass hunter2')).toBe('requirepass (sensitive)');
+    expect(maskSecretLine("APP_DB_PASSWORD='x'")).toBe('APP_DB_PASSWORD=(sensitive)');
+    expect(maskSecretLine('api_token: abc')).toBe('api_token: (sensitive)');
+    expect(maskSecretLine("    user ops insecure-password 'pw'")).toBe(
+      '    user ops insecure-password (sensitive)',
+    );
+    expect(maskSecretLine('    stats auth admin:pw')).toBe('    stats auth (sensitive)');
+    expect(maskSecretLine('-----BEGIN OPENSSH PRIVATE KEY-----')).toBe('(sensitive)');
+    for (const line of [
+      '        proxy_pass http://web;',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      '    server web-1 10.0.0.1:8080 check',
+    ]) {
+      expect(maskSecretLine(line)).toBe(line);
+    }
+  });
+
+  it('diffs lines: removals before additions, one line of context, @@ between hunks', () => {
+    const before = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+    const after = ['a', 'B', 'c', 'd', 'e', 'f', 'G'];
+    expect(diffLines(before, after)).toEqual([' a', '-b', '+B', ' c', '@@', ' f', '-g', '+G']);
+    expect(diffLines([], ['x'])).toEqual(['+x']);
+  });
+});
+
+describe('Reading balancer configuration', () => {
+  it('nginx: pools with weights and backups, listeners with allow lists, rules, redirects, the empty-pool placeholder left out', () => {
+    const config = parseNginx(golden('nginx/nsboot-full'));
+    expect(config.pools.map((p) => [p.name, p.protocol, p.algorithm, p.members.length])).toEqual([
+      ['canary', 'http', 'random-two', 0],
+      ['images', 'http', 'hash-uri', 2],
+      ['nsboot-websocket', 'http', 'round-robin', 2],
+      ['nsboot', 'http', 'least-connections', 4],
+      ['sessions', 'https', 'hash-cookie(session_id)', 1],
+    ]);
+    expect(config.pools[3].members[0]).toEqual({
+      address: '192.168.1.101',
+      port: '80',
+      name: 'nsboot-1',
+      notes: ['weight=3'],
+    });
+    expect(config.pools[3].members[3].notes).toEqual(['backup']);
+    expect(config.pools[1].members[1]).toMatchObject({ address: '[2001:db8::12]', port: '8080' });
+    const public443 = config.listeners.find((l) => l.port === '443');
+    expect(public443).toEqual({
+      name: 'nsboot',
+      port: '443',
+      protocol: 'https',
+      allowed: ['0.0.0.0/0'],
+      pools: ['nsboot-websocket', 'images', 'canary', 'sessions', 'nsboot'],
+      local: false,
+    });
+    expect(config.listeners.find((l) => l.port === '80')).toMatchObject({ protocol: 'http', pools: [] });
+  });
+
+  it('nginx stream: tcp and udp listeners, references kept whole', () => {
+    const config = parseNginx(golden('nginx/stream-passthrough'));
+    expect(config.listeners.map((l) => [l.name, l.protocol, l.port, l.allowed, l.pools])).toEqual([
+      ['dns', 'udp', '53', ['10.0.0.0/8'], ['dns']],
+      ['tls', 'tcp', '443', [], ['tls-nodes']],
+    ]);
+    expect(config.pools[1].members.map((m) => m.address)).toEqual([
+      '${TfToken[TOKEN.3]}',
+      '${TfToken[TOKEN.4]}',
+    ]);
+  });
+
+  it('HAProxy: frontends with binds and src lists, backends with servers, a stats page behind a login', () => {
+    const config = parseHaproxy(golden('haproxy/sticky-tls'));
+    expect(config.listeners.map((l) => [l.name, l.protocol, l.port, l.allowed, l.local])).toEqual([
+      ['webfarm_stats', 'http', '8404', [], false],
+      ['site', 'https', '443', ['0.0.0.0/0'], false],
+      ['site', 'http', '80', ['0.0.0.0/0'], false],
+    ]);
+    const app = config.pools.find((p) => p.name === 'app');
+    expect(app?.members.map((m) => [m.name, m.address, m.port, m.notes])).toEqual([
+      ['app-1', '${TfToken[TOKEN.1]}', '8080', []],
+      ['app-2', '${TfToken[TOKEN.2]}', '8080', ['weight=2']],
+      ['app-3', '${TfToken[TOKEN.3]}', '8080', ['backup']],
+    ]);
+    const seed = parseHaproxy(golden('haproxy/nsboot-seed'));
+    expect(seed.listeners.find((l) => l.name === 'webfarm_stats')?.local).toBe(true);
+  });
+});
+
+describe('The vendored schema', () => {
+  it('is found from the source and from the compiled folder', () => {
+    expect(findPackageRoot(path.join(ROOT, 'lib', 'cli'))).toBe(ROOT);
+    expect(findPackageRoot(path.join(ROOT, 'dist', 'lib', 'cli'))).toBe(ROOT);
+    expect(SCHEMA_FILES.every((f) => fs.existsSync(path.join(ROOT, f)))).toBe(true);
+  });
+
+  it('judges changes by x_force_new, x_default and computed, nested blocks included', () => {
+    const instance = loadSchemas().resource('openstack_compute_instance_v2');
+    const base = { name: 'a', image_name: 'x', network: [{ port: '${p.id}' }] };
+    const judge = (after: Record<string, unknown>) => {
+      const r = compareConfigurations(instance, base, after);
+      return { changed: r.changed.map(formatPath), forceNew: r.forceNew.map(formatPath) };
+    };
+    expect(judge({ ...base, image_name: 'y' })).toEqual({ changed: ['image_name'], forceNew: [] });
+    expect(judge({ ...base, user_data: 'x' })).toEqual({ changed: ['user_data'], forceNew: ['user_data'] });
+    expect(judge({ ...base, network: [{ port: '${q.id}' }] })).toEqual({
+      changed: ['network.0.port'],
+      forceNew: ['network.0.port'],
+    });
+    expect(judge({ ...base, network: [{ port: '${p.id}' }, { port: '${q.id}' }] }).forceNew).toContain(
+      'network',
+    );
+    // force_delete defaults to false; availability_zone is computed (unset keeps the prior value).
+    expect(judge({ ...base, force_delete: false })).toEqual({ changed: [], forceNew: [] });
+    const zoned = compareConfigurations(instance, { ...base, availability_zone: 'nova' }, base);
+    expect(zoned.changed).toEqual([]);
+    const hints = (group: string) => ({ ...base, scheduler_hints: [{ group }] });
+    expect(compareConfigurations(instance, hints('a'), hints('b')).forceNew.map(formatPath)).toEqual([
+      'scheduler_hints',
+    ]);
+    const random = loadSchemas().resource('random_password');
+    expect(compareConfigurations(random, { length: 8 }, { length: 12 }).forceNew.map(formatPath)).toEqual([
+      'length',
+    ]);
+  });
+});
+
+describe('Every example stack', () => {
+  it('is read as a topology with no finding: only balancer listeners face the world', () => {
+    // GIVEN every example synthesized with the real constructs
+    const outdir = tempDir('webfarm-review-examples-');
+    const app = new App({ outdir });
+    for (const example of EXAMPLE_STACKS) example.build(app, example.name);
+    app.synth();
+    // WHEN reviewed without a base
+    const result = review({ dir: outdir });
+    // THEN nothing is flagged, and every balancer has its listeners, pools and members
+    expect(result.flags).toEqual([]);
+    const balancers = result.stacks.flatMap((s) => (s.after?.balancers ?? []).map((b) => [s.name, b.label]));
+    expect(balancers).toEqual([
+      ['balancer-ha', 'nginx web-lb-1 + web-lb-2 (keepalived VIP)'],
+      ['climate', 'nginx proxy'],
+      ['jetstream2-octavia', 'Octavia jetstream2-octavia-lb'],
+      ['nsboot-haproxy', 'haproxy nsboot-lb-1 + nsboot-lb-2 (keepalived VIP)'],
+      ['octavia-https', 'Octavia octavia-https-lb'],
+      ['pavics-nginx', 'nginx pavics-proxy'],
+      ['visa-nginx', 'nginx visa-lb'],
+    ]);
+    for (const s of result.stacks) {
+      for (const b of s.after?.balancers ?? []) {
+        expect([
+          s.name,
+          b.pools.every((p) => p.members.length > 0 && p.members.every((m) => m.host)),
+        ]).toEqual([s.name, true]);
+        expect([s.name, b.listeners.some((l) => !l.local && l.pools.length > 0)]).toEqual([s.name, true]);
+      }
+    }
+    // Every public floating IP leads somewhere.
+    const fips = result.stacks.flatMap((s) => s.after?.floatingIps ?? []);
+    expect(fips.filter((f) => !f.target)).toEqual([]);
+    expect(result.markdown).toContain('| 🔒 `prevent_destroy` |');
+    // Reviewed against itself: nothing changes.
+    const same = review({ dir: outdir, base: outdir });
+    expect(same.flags).toEqual([]);
+    expect(same.markdown).toMatch(/\*\*0 to add, 0 to change, 0 to replace, 0 to destroy\*\*/);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+});
