@@ -102,6 +102,7 @@ function remoteText(rule: IngressRule): string | undefined {
 
 /** `80`, `8000-8100`, `all`. */
 export function portsOf(rule: IngressRule): string {
+  if (rule.portText !== undefined) return rule.portText;
   if (rule.portMin === undefined && rule.portMax === undefined) return 'all';
   const min = rule.portMin ?? rule.portMax;
   const max = rule.portMax ?? rule.portMin;
@@ -113,6 +114,7 @@ function protocolCovers(outer: string, inner: string): boolean {
 }
 
 function portsCover(outer: IngressRule, inner: IngressRule): boolean {
+  if (outer.portText !== undefined || inner.portText !== undefined) return outer.portText === inner.portText;
   if (outer.portMin === undefined && outer.portMax === undefined) return true;
   if (inner.portMin === undefined && inner.portMax === undefined) return false;
   return (outer.portMin ?? 0) <= (inner.portMin ?? 0) && (outer.portMax ?? 65535) >= (inner.portMax ?? 65535);
@@ -136,7 +138,7 @@ function onlyListenerPorts(rule: IngressRule, ports: Map<string, Set<number>>): 
   const served = ports.get(rule.group);
   if (!served || served.size === 0) return false;
   if (!['tcp', 'udp'].includes(rule.protocol)) return false;
-  if (rule.portMin === undefined || rule.portMax === undefined) return false;
+  if (rule.portMin === undefined || rule.portMax === undefined || rule.portText !== undefined) return false;
   for (let p = rule.portMin; p <= rule.portMax; p += 1) if (!served.has(p)) return false;
   return true;
 }

@@ -152,6 +152,8 @@ export interface IngressRule {
   readonly portMin?: number;
   /** Highest port, when a range is given. */
   readonly portMax?: number;
+  /** The ports as written when they are not numbers (a reference): `‹var port›`. */
+  readonly portText?: string;
   /** Where from. */
   readonly remote: RuleRemote;
   /** The rule's description. */
@@ -696,6 +698,7 @@ function buildTopology(input: ModelInput): StackModel {
         ...(numberOf(r.body.port_range_max) !== undefined
           ? { portMax: numberOf(r.body.port_range_max) }
           : {}),
+        ...portText(r.body.port_range_min, r.body.port_range_max, resources),
         remote,
         ...(text(r.body.description) ? { description: text(r.body.description) } : {}),
       };
@@ -756,6 +759,19 @@ function buildTopology(input: ModelInput): StackModel {
     });
 
   return { ...input, hosts, balancers, groups, rules, floatingIps, volumes };
+}
+
+/** `{ portText }` when a port bound is given but is not a number. */
+function portText(
+  min: unknown,
+  max: unknown,
+  resources: ReadonlyMap<string, ResourceRecord>,
+): { portText?: string } {
+  const odd = [min, max].some((v) => v !== undefined && numberOf(v) === undefined);
+  if (!odd) return {};
+  const show = (v: unknown): string =>
+    typeof v === 'string' ? labelTemplate(v, resources) : String(v ?? '');
+  return { portText: min === max ? show(min) : `${show(min)}-${show(max)}` };
 }
 
 function byPort(a: BalancerListener, b: BalancerListener): number {

@@ -205,6 +205,61 @@ describe('The vendored schema', () => {
   });
 });
 
+/** A hand-made cdktf.out with one stack `hand`. */
+function handMade(resource: Record<string, unknown>, output: Record<string, unknown> = {}): string {
+  const dir = tempDir('webfarm-review-hand-');
+  fs.mkdirSync(path.join(dir, 'stacks', 'hand'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'stacks', 'hand', 'cdk.tf.json'), JSON.stringify({ resource, output }));
+  return dir;
+}
+
+describe('Hand-made stacks', () => {
+  const group = { g: { name: 'app' } };
+  const instance = (adminPass: string) => ({
+    vm: { name: 'vm', image_name: 'debian-12', admin_pass: adminPass, security_groups: ['app'] },
+  });
+  const rules = {
+    anyone: {
+      direction: 'ingress',
+      protocol: 'tcp',
+      port_range_min: '${var.port}',
+      port_range_max: '${var.port}',
+      security_group_id: '${openstack_networking_secgroup_v2.g.id}',
+    },
+  };
+  const before = handMade(
+    { openstack_networking_secgroup_v2: group, openstack_compute_instance_v2: instance('literal-pw-1') },
+    { token: { value: 'literal-token-1', sensitive: true } },
+  );
+  const after = handMade(
+    {
+      openstack_networking_secgroup_v2: group,
+      openstack_compute_instance_v2: instance('literal-pw-2'),
+      openstack_networking_secgroup_rule_v2: rules,
+    },
+    { token: { value: 'literal-token-2', sensitive: true } },
+  );
+
+  afterAll(() => {
+    for (const dir of [before, after]) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('hides sensitive attributes and outputs, and flags a rule without remote as open to the world', () => {
+    const result = review({ dir: after, base: before });
+    expect(result.markdown).not.toMatch(/literal-(pw|token)/);
+    expect(result.markdown).toContain('`admin_pass`: (sensitive)');
+    expect(result.markdown).toContain('| ✏️ change | `output.token` |  | (sensitive) |');
+    expect(result.flags.map((f) => [f.kind, f.subject, f.detail])).toEqual([
+      ['exposure', 'openstack_networking_secgroup_rule_v2.anyone', 'newly open to the world `any`'],
+    ]);
+    expect(result.markdown).toContain('| 🌍 anyone (`any`) | `g` (vm) | ‹var.port› | tcp |');
+    const alone = review({ dir: after });
+    expect(alone.flags.map((f) => f.detail)).toEqual([
+      'open to the world (`any`), and not a balancer listener',
+    ]);
+  });
+});
+
 describe('Every example stack', () => {
   it('is read as a topology with no finding: only balancer listeners face the world', () => {
     // GIVEN every example synthesized with the real constructs
