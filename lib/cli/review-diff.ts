@@ -200,8 +200,16 @@ function compareNested(
     if (unmatchedBefore.length === 0 && unmatchedAfter.length === 0) return;
     out.changed.push(at);
     const project = (e: Record<string, unknown>): string => canonical(forceNewProjection(type.block, e));
-    const sortedB = unmatchedBefore.map(project).filter((p) => p !== '{}').sort().join('\n');
-    const sortedA = unmatchedAfter.map(project).filter((p) => p !== '{}').sort().join('\n');
+    const sortedB = unmatchedBefore
+      .map(project)
+      .filter((p) => p !== '{}')
+      .sort()
+      .join('\n');
+    const sortedA = unmatchedAfter
+      .map(project)
+      .filter((p) => p !== '{}')
+      .sort()
+      .join('\n');
     if ((type.x_force_new && before.length !== after.length) || sortedB !== sortedA) out.forceNew.push(at);
     return;
   }
