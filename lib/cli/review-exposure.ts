@@ -5,7 +5,7 @@
  * widened). Without a base: anything open to the world that is not a balancer listener.
  */
 import { formatPath, ResourceChange, StackDiff } from './review-diff';
-import { Balancer, IngressRule, StackModel } from './review-model';
+import { IngressRule, previousBalancer, StackModel } from './review-model';
 import { code, escapeText } from './review-text';
 
 /** The kinds of finding `--fail-on` can select. */
@@ -174,30 +174,29 @@ export function standaloneExposure(model: StackModel): Flag[] {
     }));
 }
 
-function listenerKey(b: Balancer, port: string, protocol: string): string {
-  return `${b.key} ${port} ${protocol}`;
+function listenerKey(port: string, protocol: string): string {
+  return `${port} ${protocol}`;
 }
 
 /** Exposure findings of a change: what can be reached from more networks than before. */
 export function broadenedExposure(base: StackModel | undefined, after: StackModel): Flag[] {
   const flags: Flag[] = [];
-  const baseListeners = new Map<string, string[]>();
-  for (const b of base?.balancers ?? []) {
-    for (const l of b.listeners) {
+  const flaggedPorts = new Set<string>();
+  for (const b of after.balancers) {
+    const old = previousBalancer(base, b);
+    const baseListeners = new Map<string, string[]>();
+    for (const l of old?.listeners ?? []) {
       if (l.local) continue;
-      const key = listenerKey(b, l.port, l.protocol);
+      const key = listenerKey(l.port, l.protocol);
       baseListeners.set(key, [
         ...(baseListeners.get(key) ?? []),
         ...(l.allowed.length ? l.allowed : ['any']),
       ]);
     }
-  }
-  const flaggedPorts = new Set<string>();
-  for (const b of after.balancers) {
     for (const l of b.listeners) {
       if (l.local) continue;
       const allowed = l.allowed.length ? l.allowed : ['any'];
-      const before = baseListeners.get(listenerKey(b, l.port, l.protocol));
+      const before = baseListeners.get(listenerKey(l.port, l.protocol));
       const wider = before ? allowed.filter((a) => !covered(a, before)) : allowed.filter(isWorld);
       if (wider.length === 0) continue;
       for (const g of b.groups) flaggedPorts.add(`${g} ${l.port}`);
@@ -295,7 +294,9 @@ export function changeFlags(diff: StackDiff, after: StackModel | undefined): Fla
       const files = diff.files.filter((f) => f.resource === c.address && f.delivery === 'cloud-init');
       const userData = c.replace.some((r) => r.why === 'changed' && formatPath(r.path) === 'user_data');
       const because =
-        userData && files.length ? ` (cloud-init files: ${files.map((f) => code(f.path)).join(', ')})` : '';
+        userData && files.length
+          ? ` (cloud-init files: ${[...new Set(files.map((f) => f.path))].map((f) => code(f)).join(', ')})`
+          : '';
       flags.push({
         kind: 'replace',
         stack: diff.stack,

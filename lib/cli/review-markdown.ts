@@ -6,7 +6,7 @@
  */
 import { formatPath, ResourceChange, StackDiff, FileChange, AttributePath } from './review-diff';
 import { Flag, portsOf } from './review-exposure';
-import { Balancer, labelTemplate, ResourceRecord, StackModel } from './review-model';
+import { Balancer, labelTemplate, previousBalancer, ResourceRecord, StackModel } from './review-model';
 import {
   code,
   escapeText,
@@ -291,10 +291,9 @@ function topologySection(model: StackModel, base: StackModel | undefined): strin
       edge(fip, node(`target ${f.target.key}`, box, mermaidLabel(f.target.label)));
     }
   }
-  const baseBalancers = new Map((base?.balancers ?? []).map((b) => [b.key, b]));
   for (const b of model.balancers) {
     const bid = balancerNode(b);
-    const old = base ? baseBalancers.get(b.key) : undefined;
+    const old = previousBalancer(base, b);
     if (base && !old) classes.added.add(bid);
     const pools = [...b.pools];
     for (const p of old?.pools ?? [])
@@ -358,7 +357,7 @@ function poolsSection(model: StackModel, base: StackModel | undefined): string[]
   const listenerRows: string[][] = [];
   const memberRows: string[][] = [];
   for (const b of model.balancers) {
-    const old = base?.balancers.find((x) => x.key === b.key);
+    const old = previousBalancer(base, b);
     for (const l of b.listeners) {
       listenerRows.push([
         escapeText(b.label),

@@ -228,6 +228,19 @@ export interface StackModel {
   readonly volumes: readonly VolumeNode[];
 }
 
+/**
+ * The balancer of `base` that `balancer` continues: the same key, else one of the same kind that
+ * shares a resource with it (a single host that became a keepalived pair).
+ */
+export function previousBalancer(base: StackModel | undefined, balancer: Balancer): Balancer | undefined {
+  return (
+    base?.balancers.find((x) => x.key === balancer.key) ??
+    base?.balancers.find(
+      (x) => x.kind === balancer.kind && x.resources.some((r) => balancer.resources.includes(r)),
+    )
+  );
+}
+
 /** Terraform meta-arguments: not attributes of the resource. */
 export const META_ARGUMENTS: ReadonlySet<string> = new Set([
   '//',
