@@ -137,6 +137,7 @@ const VARIANTS = {
   openWorld: { listenerCidrs: ['0.0.0.0/0'], octaviaCidrs: ['0.0.0.0/0'] },
   noRedis: { redis: false },
   pair: { pair: true },
+  pairWorld: { pair: true, listenerCidrs: ['0.0.0.0/0'], octaviaCidrs: ['0.0.0.0/0'] },
   octaviaPort: { octaviaPort: 8080 },
 } satisfies Record<string, Variant>;
 type VariantName = keyof typeof VARIANTS;
@@ -302,6 +303,16 @@ describe('webfarm review: exposure and destroyed data', () => {
     expect(result.markdown).toMatch(
       /⚠️ \*\*exposure\*\* · `lb` · .*allowed networks widened: `0\.0\.0\.0\/0`/,
     );
+  });
+
+  it('WHEN a world-open host becomes a keepalived pair THEN its listener is no new exposure, the host replacement is flagged', () => {
+    const result = compare('openWorld', 'pairWorld');
+    expect(result.flags.filter((f) => f.kind === 'exposure')).toEqual([]);
+    expect(result.flags.map((f) => f.subject)).toContain(
+      'openstack_compute_instance_v2.Balancer_Hosts_Host_4C0C3153',
+    );
+    expect(result.markdown).toMatch(/ForceNew `scheduler_hints` changed; ForceNew `user_data` changed/);
+    expect(result.markdown).toMatch(/n\d+\{\{"nginx lb-1 \+ lb-2 \(keepalived VIP\)"\}\}/);
   });
 
   it('WHEN a world rule is added outside a listener THEN it is flagged; with --fail-on exposure the exit is 1', () => {
