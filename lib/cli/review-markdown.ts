@@ -278,7 +278,11 @@ function topologySection(model: StackModel, base: StackModel | undefined): strin
     node(`balancer ${b.key}`, (l) => `{{"${l}"}}`, mermaidLabel(b.label));
   const reachable = new Set<string>();
   for (const f of model.floatingIps) {
-    const fip = node(`fip ${f.address}`, (l) => `[/"${l}"/]`, `floating IP<br/>${mermaidLabel(f.path)}`);
+    const fip = node(
+      `fip ${f.address}`,
+      (l) => `[/"${l}"/]`,
+      `floating IP<br/>${mermaidLabel(f.path)}${f.attachedTo ? `<br/>on ${mermaidLabel(f.attachedTo)}` : ''}`,
+    );
     edge(internet, fip);
     reachable.add(internet);
     if (!f.target) continue;

@@ -180,6 +180,8 @@ export interface FloatingIpNode {
   readonly path: string;
   /** Address pool. */
   readonly pool?: string;
+  /** The port (or load balancer VIP, or instance) it is associated with, by resource name. */
+  readonly attachedTo?: string;
   /** What it is attached to. */
   readonly target?: {
     readonly kind: 'balancer' | 'host' | 'other';
@@ -742,11 +744,19 @@ function buildTopology(input: ModelInput): StackModel {
   ];
   const floatingIps: FloatingIpNode[] = ofType('openstack_networking_floatingip_v2').map((f) => {
     const association = associations.find((a) => a.fip === f.address);
-    const target = targetOf(association?.target ?? firstRef(f.body.port_id));
+    const attached = association?.target ?? firstRef(f.body.port_id);
+    const target = targetOf(attached);
+    const record = attached ? resources.get(attached) : undefined;
+    const on = record
+      ? record.type === 'openstack_lb_loadbalancer_v2'
+        ? `${resourceName(record)} VIP port`
+        : resourceName(record)
+      : undefined;
     return {
       address: f.address,
       path: f.path,
       ...(text(f.body.pool) ? { pool: text(f.body.pool) } : {}),
+      ...(on ? { attachedTo: on } : {}),
       ...(target ? { target } : {}),
     };
   });

@@ -219,7 +219,9 @@ describe('webfarm review: a worker is added behind nginx', () => {
     const id = (label: RegExp): string =>
       new RegExp(`^\\s*(n\\d+)\\S*${label.source}`, 'm').exec(mermaid)?.[1] ?? '?';
     const internet = id(/\(\("Internet"\)\)/);
-    const fip = id(/\[\/"floating IP<br\/>Balancer\/Hosts\/FloatingIp"\/\]/);
+    const fip = id(
+      /\[\/"floating IP<br\/>Balancer\/Hosts\/FloatingIp<br\/>on Balancer\/Hosts\/Host port"\/\]/,
+    );
     const balancer = id(/\{\{"nginx lb"\}\}/);
     const pool = id(/\["pool web<br\/>round-robin"\]/);
     const web3 = id(/\["web-3"\]/);
