@@ -4,11 +4,9 @@
  * `lb_*` resources) with listeners, pools and members, security groups and ingress rules,
  * floating IPs and volumes. Pure reading of `cdk.tf.json`.
  */
-import * as fs from 'fs';
-import { CliError } from './errors';
 import { classifyReference, referenceTarget } from './placeholders';
 import { parseHaproxy, parseNginx, ParsedBalancerConfig, ParsedListener, ParsedPool } from './review-parse';
-import { isRecord, readStackManifests, StoredHostFile, StoredHostManifest } from './stacks';
+import { isRecord, readStackJson, readStackManifests, StoredHostFile, StoredHostManifest } from './stacks';
 import { parseTemplate } from './terraform-text';
 
 /** One resource or data source of a stack. */
@@ -308,14 +306,8 @@ function constructPath(stack: string, body: Record<string, unknown>, fallback: s
  * @throws CliError (exit 1) when the file is not a synthesized stack
  */
 export function readStackModel(stack: string, file: string): StackModel {
-  let json: unknown;
-  try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new CliError(1, `${file}: not a synthesized stack (${(error as Error).message})`);
-  }
-  if (!isRecord(json)) throw new CliError(1, `${file}: not a synthesized stack (expected a JSON object)`);
-  const { manifests } = readStackManifests(stack, file);
+  const json = readStackJson(file);
+  const { manifests } = readStackManifests(stack, file, json);
   const records: ResourceRecord[] = [];
   for (const mode of ['managed', 'data'] as const) {
     const types = json[mode === 'managed' ? 'resource' : 'data'];

@@ -79,10 +79,10 @@ export function findStackFiles(dir: string, shownDir: string): Array<{ stack: st
 }
 
 /**
- * Reads one stack file and collects the host manifests of its resources and data sources.
- * @throws CliError (exit 1) when the file is not JSON or a manifest is malformed
+ * Reads and parses one synthesized stack file.
+ * @throws CliError (exit 1) when the file is not a JSON object
  */
-export function readStackManifests(stack: string, file: string): StackManifests {
+export function readStackJson(file: string): Record<string, unknown> {
   let json: unknown;
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -90,6 +90,15 @@ export function readStackManifests(stack: string, file: string): StackManifests 
     throw new CliError(1, `${file}: not a synthesized stack (${(error as Error).message})`);
   }
   if (!isRecord(json)) throw new CliError(1, `${file}: not a synthesized stack (expected a JSON object)`);
+  return json;
+}
+
+/**
+ * Collects the host manifests of a stack's resources and data sources (the file is read
+ * unless its parsed `json` is given).
+ * @throws CliError (exit 1) when the file is not JSON or a manifest is malformed
+ */
+export function readStackManifests(stack: string, file: string, json = readStackJson(file)): StackManifests {
   const manifests: StoredHostManifest[] = [];
   for (const block of ['resource', 'data'] as const) {
     const types = json[block];
