@@ -47,6 +47,8 @@ export class ValidationError extends Error {
 export function formatValue(value: unknown): string {
   if (value === undefined) return '(not set)';
   if (typeof value === 'string') return JSON.stringify(value);
+  // JSON would print NaN and Infinity as `null`, hiding what the user gave.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   try {
     const json = JSON.stringify(value);
     return json === undefined ? String(value) : json;

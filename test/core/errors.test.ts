@@ -23,4 +23,12 @@ describe('ValidationError', () => {
     expect(formatValue(undefined)).toBe('(not set)');
     expect(formatValue(['x', 1])).toBe('["x",1]');
   });
+
+  it('prints NaN and infinities as themselves, not as JSON null', () => {
+    expect(formatValue(Number.NaN)).toBe('NaN');
+    expect(formatValue(Number.POSITIVE_INFINITY)).toBe('Infinity');
+    expect(formatValue(-Infinity)).toBe('-Infinity');
+    expect(formatValue(null)).toBe('null');
+    expect(formatValue(0.5)).toBe('0.5');
+  });
 });
