@@ -117,6 +117,12 @@ describe('AdminAccess', () => {
   });
 
   describe('validation', () => {
+    it('fails on adminCidrs given as one string instead of a list', () => {
+      expect(() => withAdmin(() => ({ adminCidrs: '198.51.100.0/24' as unknown as string[] }))).toThrow(
+        'test/Admin: adminCidrs "198.51.100.0/24" is not allowed; allowed: a list of CIDR blocks. Fix: write adminCidrs: ["198.51.100.0/24"]',
+      );
+    });
+
     it('fails on a malformed admin CIDR', () => {
       expect(() => withAdmin(() => ({ adminCidrs: ['198.51.100.7'] }))).toThrow(
         'test/Admin: admin CIDR "198.51.100.7" is not allowed; allowed: an IPv4 or IPv6 CIDR block such as "203.0.113.0/24" or "2001:db8::/32". Fix: write the network address and prefix length',

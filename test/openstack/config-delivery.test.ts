@@ -103,6 +103,27 @@ describe('ConfigDelivery (synth)', () => {
     expect(a.connection).toEqual(b.connection);
   });
 
+  it('fails on a configuration name that is not lowercase letters, digits and "-"', () => {
+    for (const name of ['Nginx', 'nginx pools', 'x/../y', '-nginx']) {
+      const stack = new TerraformStack(new App(), 's');
+      expect(
+        () =>
+          new ConfigDelivery(stack, 'Bad', {
+            address: 'x',
+            ssh: { user: 'root' },
+            hostName: 'h',
+            role: 'r',
+            name,
+            files,
+            check: 'true',
+            reload: 'true',
+          }),
+      ).toThrow(
+        `s/Bad: name ${JSON.stringify(name)} is not allowed; allowed: lowercase letters, digits and "-". Fix: name the configuration like "nginx"`,
+      );
+    }
+  });
+
   it('fails on no files with the fix', () => {
     const stack = new TerraformStack(new App(), 's');
     expect(

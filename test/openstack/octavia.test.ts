@@ -726,6 +726,20 @@ describe('OctaviaBalancer: validation', () => {
     );
   });
 
+  it('fails on a proxyProtocol version other than v1 or v2', () => {
+    expect(
+      failure((f) => f.lb.addPool('web', { port: 80, protocol: 'tcp', proxyProtocol: 'v3' as 'v1' })),
+    ).toBe(
+      'octavia/Lb pool \'web\': proxyProtocol "v3" is not allowed; allowed: "v1" (PROXY) or "v2" (PROXYV2). Fix: choose the PROXY protocol version your members parse',
+    );
+  });
+
+  it('fails on a blank floatingIpPool', () => {
+    expect(failure(() => undefined, 'amphora', { floatingIpPool: '  ' })).toBe(
+      'octavia/Lb: floatingIpPool "  " is not allowed; allowed: the name of an external network, e.g. "public". Fix: see `openstack network list --external`, or leave floatingIpPool out',
+    );
+  });
+
   it('fails on proxyProtocol with a udp pool', () => {
     expect(failure((f) => f.lb.addPool('dns', { port: 53, protocol: 'udp', proxyProtocol: 'v1' }))).toMatch(
       /proxyProtocol with pool protocol "udp" is not allowed; allowed: protocol "http" or "tcp"/,

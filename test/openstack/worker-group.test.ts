@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { App, TerraformStack, Testing } from '../../lib/core/cdk';
+import { App, TerraformStack, Testing, Token } from '../../lib/core/cdk';
+import { renderEnvFile } from '../../lib/openstack/worker-group-env';
 import { HOST_MANIFEST_KEY, Peer, Port } from '../../lib/core';
 import { PREPARE_VOLUME_PATH } from '../../lib/config';
 import {
@@ -527,6 +528,31 @@ describe('WorkerGroup validation', () => {
 
   it('fails on a fractional count', () => {
     expect(fails({ count: 1.5 })).toThrow('test/Web: count 1.5 is not allowed; allowed: an integer ≥ 1.');
+  });
+
+  it('fails on a count that is a Terraform reference', () => {
+    expect(fails({ count: Token.asNumber('${var.workers}') })).toThrow(
+      'test/Web: count "a Terraform reference" is not allowed; allowed: a number known at synth (each node is its own resource, keyed by name). Fix: give a literal count',
+    );
+  });
+
+  it('fails on an environment value that is not a string (a number from JavaScript)', () => {
+    expect(fails({ environment: { PORT: 8080 as unknown as string } })).toThrow(
+      'test/Web: value of PORT 8080 is not allowed; allowed: a string. Fix: write the value as a string, e.g. "8080"',
+    );
+  });
+
+  it('fails on an env file that names a variable twice (renderEnvFile)', () => {
+    expect(() =>
+      renderEnvFile('test/Web', [
+        ['A', '1'],
+        ['B', '2'],
+        ['A', '1'],
+      ]),
+    ).toThrow(
+      'test/Web: environment variable "A" is not allowed; allowed: each name once. Fix: set the variable in one place only',
+    );
+    expect(renderEnvFile('test/Web', [['A', '1']])).toBe("A='1'\n");
   });
 
   it('fails on count and nodeNames together', () => {
