@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { renderApplyScript } from '../../lib/config/delivery';
+import { ApplyScriptModel, renderApplyScript } from '../../lib/config/delivery';
 import { tempDir } from '../support/tools';
 
 /** `user:group` of whoever runs the tests (the script installs files with that owner). */
@@ -51,5 +51,68 @@ describe('the in-place install script (run with sh)', () => {
     expect(result.status).toBe(0);
     expect(fs.readFileSync(target, 'utf8')).toBe('new with secret\n');
     expect(fs.existsSync(stageDir)).toBe(false);
+  });
+});
+
+describe('the in-place install script: validation', () => {
+  const model = {
+    name: 'nginx',
+    stageDir: '/var/tmp/webfarm-nginx',
+    files: [{ path: '/etc/nginx/webfarm/pools/web.conf' }],
+    check: 'nginx -t',
+    reload: 'systemctl reload nginx',
+  };
+
+  it('fails on a file owner without a group', () => {
+    expect(() =>
+      renderApplyScript({ ...model, files: [{ path: '/etc/haproxy/haproxy.cfg', owner: 'haproxy' }] }),
+    ).toThrow(
+      `apply script 'nginx': owner of /etc/haproxy/haproxy.cfg "haproxy" is not allowed; allowed: "user:group". Fix: name both the user and the group, e.g. "root:haproxy"`,
+    );
+  });
+
+  it('fails on a file mode that is not octal', () => {
+    expect(() =>
+      renderApplyScript({ ...model, files: [{ path: '/etc/haproxy/haproxy.cfg', mode: 'rw-r-----' }] }),
+    ).toThrow(
+      `apply script 'nginx': mode of /etc/haproxy/haproxy.cfg "rw-r-----" is not allowed; allowed: an octal mode such as "0640". Fix: write the mode in octal`,
+    );
+    expect(() => renderApplyScript({ ...model, files: [{ path: '/etc/x.cfg', mode: '0648' }] })).toThrow(
+      `apply script 'nginx': mode of /etc/x.cfg "0648" is not allowed;`,
+    );
+  });
+
+  it('fails on a managed directory pattern that the shell would expand or split', () => {
+    for (const pattern of ['*.conf; rm -rf /', '$(id)', 'a b', '../*']) {
+      expect(() =>
+        renderApplyScript({ ...model, managedDirectories: [{ path: '/etc/nginx/webfarm/pools', pattern }] }),
+      ).toThrow(
+        `apply script 'nginx': managed directory pattern ${JSON.stringify(pattern)} is not allowed; allowed: a file glob such as "*.conf". Fix: use letters, digits, ".", "-", "_", "*" and "?"`,
+      );
+    }
+  });
+
+  it('fails on a file path that is a Terraform reference', () => {
+    expect(() => renderApplyScript({ ...model, files: [{ path: '${TfToken[TOKEN.7]}' }] })).toThrow(
+      `apply script 'nginx': file path "\${TfToken[TOKEN.7]}" is not allowed; allowed: a literal absolute path. Fix: paths of pushed files must be known at synth time`,
+    );
+  });
+
+  it('fails on a relative, spaced or climbing path', () => {
+    const cases: Array<[string, string, Partial<ApplyScriptModel>]> = [
+      ['file path', 'etc/nginx/nginx.conf', { files: [{ path: 'etc/nginx/nginx.conf' }] }],
+      ['file path', '/etc/nginx/../shadow', { files: [{ path: '/etc/nginx/../shadow' }] }],
+      ['stageDir', '/var/tmp/webfarm nginx', { stageDir: '/var/tmp/webfarm nginx' }],
+      [
+        'managed directory',
+        '/etc/nginx/webfarm/..',
+        { managedDirectories: [{ path: '/etc/nginx/webfarm/..', pattern: '*' }] },
+      ],
+    ];
+    for (const [what, value, bad] of cases) {
+      expect(() => renderApplyScript({ ...model, ...bad })).toThrow(
+        `apply script 'nginx': ${what} ${JSON.stringify(value)} is not allowed; allowed: an absolute path of letters, digits and ._@+/- without "..". Fix: give a plain absolute path`,
+      );
+    }
   });
 });
