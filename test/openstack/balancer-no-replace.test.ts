@@ -58,6 +58,28 @@ function hostResources(json: StackJson): Record<string, unknown> {
   return out;
 }
 
+/**
+ * How many resources of each host type a balancer has: one instance, its port, the floating IP
+ * and its association; a keepalived pair has two instances, their two ports and the VIP port.
+ */
+function expectedHostTypes(ha: boolean | undefined): Record<string, number> {
+  return {
+    openstack_compute_instance_v2: ha ? 2 : 1,
+    openstack_networking_port_v2: ha ? 3 : 1,
+    openstack_networking_floatingip_v2: 1,
+    openstack_networking_floatingip_associate_v2: 1,
+  };
+}
+
+function countByType(addresses: string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const a of addresses) {
+    const type = a.split('.')[0];
+    out[type] = (out[type] ?? 0) + 1;
+  }
+  return out;
+}
+
 function deliveries(json: StackJson): Record<string, Record<string, unknown>> {
   return Object.fromEntries(
     Object.entries(resourcesOf(json, 'terraform_data')).filter(([n]) => n.includes('Delivery')),
@@ -72,6 +94,7 @@ describe('Balancer changes leave the host alone (two synths)', () => {
       const after = synth(c.after);
       const hosts = hostResources(before);
       expect(Object.keys(hosts).length).toBeGreaterThanOrEqual(c.before.ha ? 7 : 4);
+      expect(countByType(Object.keys(hosts))).toEqual(expectedHostTypes(c.before.ha));
       expect(hostResources(after)).toEqual(hosts);
       const [b, a] = [deliveries(before), deliveries(after)];
       expect(Object.keys(a)).toEqual(Object.keys(b));
@@ -144,6 +167,7 @@ describeWithTools(['terraform', 'tfsim'], 'Balancer changes leave the host alone
     const changes = plan?.changes ?? [];
     const host = changes.filter((r) => HOST_TYPES.some((t) => r.address.startsWith(`${t}.Balancer_`)));
     expect(host.length).toBeGreaterThanOrEqual(c.before.ha ? 7 : 4);
+    expect(countByType(host.map((r) => r.address))).toEqual(expectedHostTypes(c.before.ha));
     for (const r of host) expect([r.address, r.change.actions]).toEqual([r.address, ['no-op']]);
     const pushes = changes.filter(
       (r) => r.address.startsWith('terraform_data.') && r.address.includes('Delivery'),
