@@ -265,7 +265,7 @@ export class BalancerModel {
           path,
           what: 'TLS passthrough protocol',
           value: listener.protocol,
-          allowed: '"tcp" (the balancer does not decrypt)',
+          allowed: '"tcp" or "https" (the balancer does not decrypt)',
           fix: 'set protocol: "tcp" on a passthrough listener',
         });
       }

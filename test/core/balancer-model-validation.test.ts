@@ -111,7 +111,7 @@ describe('BalancerModel validation', () => {
     expect(() =>
       lb.addListener('tls', { port: 443, tls: { mode: 'passthrough' }, defaultPool: web }),
     ).toThrow(
-      `noop/Balancer listener 'tls': TLS passthrough protocol "http" is not allowed; allowed: "tcp" (the balancer does not decrypt). Fix: set protocol: "tcp" on a passthrough listener`,
+      `noop/Balancer listener 'tls': TLS passthrough protocol "http" is not allowed; allowed: "tcp" or "https" (the balancer does not decrypt). Fix: set protocol: "tcp" on a passthrough listener`,
     );
   });
 
