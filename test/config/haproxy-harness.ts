@@ -4,7 +4,7 @@ import * as path from 'path';
 import { HaproxyConfig, HaproxyPaths, renderHaproxy } from '../../lib/config/haproxy';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import { Daemon, alive, startDaemon, waitUntil, writeFiles } from '../support/backends';
-import { run, tempDir } from '../support/tools';
+import { tempDir, writeSelfSignedCertificate } from '../support/tools';
 
 /** Test scaffolding for HAProxy: golden models, a private file tree, and a real HAProxy on it. */
 
@@ -25,23 +25,7 @@ export function prepareRoot(): string {
     fs.mkdirSync(path.join(root, dir), { recursive: true });
   }
   const certs = path.join(root, 'etc/haproxy/certs');
-  run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    path.join(certs, 'site.key'),
-    '-out',
-    path.join(certs, 'site.crt'),
-  ]);
+  writeSelfSignedCertificate(path.join(certs, 'site.crt'), path.join(certs, 'site.key'));
   fs.writeFileSync(
     path.join(certs, 'site.pem'),
     fs.readFileSync(path.join(certs, 'site.crt'), 'utf8') +

@@ -3,7 +3,7 @@ import * as path from 'path';
 import { NginxConfig, NginxPaths, nginxLayout, renderNginx } from '../../lib/config/nginx';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import { Daemon, alive, startDaemon, waitUntil, writeFiles } from '../support/backends';
-import { run, tempDir } from '../support/tools';
+import { run, tempDir, writeSelfSignedCertificate } from '../support/tools';
 
 const { recordNotice } = require('../support/notices') as { recordNotice: (text: string) => void };
 
@@ -34,23 +34,10 @@ export function prepareRoot(): string {
   for (const dir of ['etc/nginx', 'var/log/nginx', 'var/lib/nginx', 'run', 'etc/ssl/webfarm']) {
     fs.mkdirSync(path.join(root, dir), { recursive: true });
   }
-  run('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-days',
-    '2',
-    '-subj',
-    '/CN=localhost',
-    '-keyout',
-    path.join(root, 'etc/ssl/webfarm/site.key'),
-    '-out',
+  writeSelfSignedCertificate(
     path.join(root, 'etc/ssl/webfarm/site.crt'),
-  ]);
+    path.join(root, 'etc/ssl/webfarm/site.key'),
+  );
   return root;
 }
 

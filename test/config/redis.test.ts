@@ -12,7 +12,7 @@ import {
   REDIS_DANGEROUS_COMMANDS,
   renderRedisConf,
 } from '../../lib/config/redis';
-import { describeWithTools, run, tempDir } from '../support/tools';
+import { describeWithTools, tempDir, writeSelfSignedCertificate } from '../support/tools';
 import { RespClient, RespError, RespReply } from './redis-client';
 import { expectGolden as expectGoldenFile } from '../support/golden';
 
@@ -423,25 +423,7 @@ describeWithTools(
       const dir = tempDir('webfarm-redis-tls-');
       const cert = path.join(dir, 'server.crt');
       const key = path.join(dir, 'server.key');
-      run('openssl', [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '2',
-        '-subj',
-        '/CN=localhost',
-        '-addext',
-        'subjectAltName=DNS:localhost,IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ]);
+      writeSelfSignedCertificate(cert, key);
       const port = await freePort();
       const conf = path.join(dir, 'redis.conf');
       fs.writeFileSync(

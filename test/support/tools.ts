@@ -83,3 +83,29 @@ export function run(
 ): string {
   return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...options });
 }
+
+/**
+ * Writes a throw-away self-signed EC certificate for `localhost` (and 127.0.0.1), valid two
+ * days, and its unencrypted key, with openssl.
+ */
+export function writeSelfSignedCertificate(certFile: string, keyFile: string): void {
+  run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
+  ]);
+}
