@@ -1,3 +1,4 @@
+import { Document } from 'yaml';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 
@@ -124,7 +125,7 @@ export function mergeCloudConfigs(...parts: CloudConfig[]): CloudConfig {
 }
 
 /**
- * Renders a `#cloud-config` document. Structure is YAML block style; every string is a
+ * Renders a `#cloud-config` document with the `yaml` package: block style, every string a
  * double-quoted scalar (JSON string syntax, which YAML reads the same), so no user text can
  * change the document's structure. Checked by `cloud-init schema --config-file`.
  */
@@ -167,7 +168,7 @@ export function renderCloudConfig(config: CloudConfig, path = 'cloud-init'): str
   }
   if (config.mounts?.length) doc.mounts = config.mounts;
   if (config.runcmd?.length) doc.runcmd = config.runcmd;
-  return `#cloud-config\n${yaml(doc, 0)}`;
+  return `#cloud-config\n${emitYaml(doc)}`;
 }
 
 function checkCloudConfig(config: CloudConfig, path: string): void {
@@ -231,43 +232,24 @@ function dropUndefined<T extends object>(o: T): T {
 /**
  * Characters a YAML stream may not contain even inside a quoted scalar (outside YAML's printable
  * set), or that YAML 1.1 reads as line breaks (NEL, LS, PS) or a reader may treat specially
- * (BOM): written as `\uXXXX` escapes.
+ * (BOM). The `yaml` package writes them raw inside double quotes; we write them as `\uXXXX`
+ * escapes. Every scalar is double-quoted and every key is ASCII, so any such character in the
+ * emitted document is inside a quoted scalar, where the escape means the same character.
  */
 const YAML_UNPRINTABLE =
   /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-function scalar(v: unknown): string {
-  if (typeof v === 'string') {
-    return JSON.stringify(v).replace(
-      YAML_UNPRINTABLE,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    );
-  }
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw new Error(`cloud-init: cannot render ${typeof v}`);
-}
-
-function yaml(value: unknown, indent: number): string {
-  const pad = ' '.repeat(indent);
-  if (Array.isArray(value)) {
-    return value
-      .map((item) => {
-        if (item !== null && typeof item === 'object') {
-          const inner = yaml(item, indent + 2);
-          return `${pad}- ${inner.slice(indent + 2)}`;
-        }
-        return `${pad}- ${scalar(item)}\n`;
-      })
-      .join('');
-  }
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => {
-        if (Array.isArray(v) && v.length === 0) return `${pad}${k}: []\n`;
-        if (v !== null && typeof v === 'object') return `${pad}${k}:\n${yaml(v, indent + 2)}`;
-        return `${pad}${k}: ${scalar(v)}\n`;
-      })
-      .join('');
-  }
-  return `${pad}${scalar(value)}\n`;
+/**
+ * Block style, every string a double-quoted scalar in JSON syntax (which YAML reads the same),
+ * no line folding: no user text can change the document's structure.
+ */
+function emitYaml(doc: Record<string, unknown>): string {
+  return new Document(doc)
+    .toString({
+      defaultStringType: 'QUOTE_DOUBLE',
+      defaultKeyType: 'PLAIN',
+      doubleQuotedAsJSON: true,
+      lineWidth: 0,
+    })
+    .replace(YAML_UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

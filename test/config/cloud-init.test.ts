@@ -95,6 +95,33 @@ describe('renderCloudConfig', () => {
   });
 });
 
+describe('the cloud-config emitter (the yaml package)', () => {
+  it("writes every string as the canonical JSON string, so no host's user data changes with the emitter", () => {
+    // GIVEN arbitrary text (seed printed and fixed: a failure reproduces)
+    const seed = 11;
+    const texts = fc.sample(fc.string({ unit: 'binary', maxLength: 60 }), { numRuns: 300, seed });
+    texts.push('x'.repeat(500) + ' long enough to fold', '\u0085\u2028\ufeff', 'key: value # not a comment');
+    // WHEN rendered
+    const lines = renderCloudConfig({
+      writeFiles: texts.map((content, i) => ({ path: `/tmp/webfarm/${i}`, content })),
+    })
+      .split('\n')
+      .filter((l) => l.startsWith('    content: '))
+      .map((l) => l.slice('    content: '.length));
+    // THEN each is one line holding JSON.stringify's text, unprintables as \\uXXXX (the format
+    // webfarm wrote before it used the yaml package)
+    expect(lines).toHaveLength(texts.length);
+    lines.forEach((written, i) => {
+      const canonical = JSON.stringify(texts[i]).replace(
+        /[\u007f-\u009f\u2028\u2029\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+      if (written !== canonical)
+        throw new Error(`seed ${seed}: text ${JSON.stringify(texts[i])} written as ${written}`);
+    });
+  });
+});
+
 describeWithTools(['cloud-init', 'python3'], 'cloud-init reads what we render', () => {
   it('accepts the golden document (cloud-init schema)', () => {
     const file = expectGolden('cloud-init', 'worker.yaml', renderCloudConfig(WORKER));
