@@ -1,5 +1,4 @@
 import { Construct } from 'constructs';
-import { Fn, Token } from '../core/cdk';
 import { ValidationError } from '../core/errors';
 import { checkCidr, checkName, parseIp } from '../core/validate';
 import { isUnresolved } from '../core/tokens';
@@ -106,11 +105,8 @@ export class Network extends Construct implements INetwork {
     const network = new DataOpenstackNetworkingNetworkV2(holder, 'Network', { name: networkName });
     const subnet = new DataOpenstackNetworkingSubnetV2(holder, 'Subnet', {
       networkId: network.id,
-      // The IPv4 subnet. Written as an expression because ../shared/tools/tfcheck (v of this
-      // project) compares `one_of [4, 6]` as strings and flags the literal number 4.
-      ...(options.subnetName
-        ? { name: options.subnetName }
-        : { ipVersion: Token.asNumber(Fn.tonumber('4')) }),
+      // The IPv4 subnet unless one is named.
+      ...(options.subnetName ? { name: options.subnetName } : { ipVersion: 4 }),
       ...(options.cidr ? { cidr: options.cidr } : {}),
     });
     return {

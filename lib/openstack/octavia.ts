@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { Fn, Lazy, TerraformResource, Token } from '../core/cdk';
+import { Lazy, TerraformResource, Token } from '../core/cdk';
 import {
   Algorithm,
   AlgorithmKind,
@@ -981,9 +981,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       action: 'REDIRECT_PREFIX',
       redirectPrefix: prefix,
       position: 1,
-      // Written as an expression: ../shared/tools/tfcheck compares `one_of [301, …]` as strings
-      // and flags the literal number (as Network.fromName does for ip_version).
-      ...(octaviaApiAtLeast(this.api, '2.9') ? { redirectHttpCode: Token.asNumber(Fn.tonumber('301')) } : {}),
+      ...(octaviaApiAtLeast(this.api, '2.9') ? { redirectHttpCode: 301 } : {}),
     });
     const rule = new LbL7RuleV2(this, `${key}-Rule`, {
       l7PolicyId: policy.id,

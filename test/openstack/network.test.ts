@@ -31,7 +31,7 @@ describe('Network', () => {
     expect(only(json, 'data', 'openstack_networking_network_v2')).toEqual({ name: 'auto_allocated_network' });
     expect(only(json, 'data', 'openstack_networking_subnet_v2')).toEqual({
       network_id: expect.stringMatching(/^\$\{data\.openstack_networking_network_v2\.Net_Network_/),
-      ip_version: '${tonumber("4")}',
+      ip_version: 4,
     });
     expect(json.resource).toBeUndefined();
     expect(network?.subnet.cidrKnown).toBe(false);

@@ -199,7 +199,7 @@ describe('Octavia API microversions', () => {
       return Object.values(resourcesOf(json, 'openstack_lb_l7policy_v2'))[0].redirect_http_code;
     };
     expect(redirectCode('2.8')).toBeUndefined();
-    expect(redirectCode('2.9')).toBe('${tonumber("301")}');
+    expect(redirectCode('2.9')).toBe(301);
   });
 
   it('fails on an apiVersion that is not "2.N"', () => {

@@ -442,7 +442,7 @@ describe('OctaviaBalancer: listeners, pools, L7 and the dependency chain', () =>
       listener_id: ref(redirect),
       action: 'REDIRECT_PREFIX',
       redirect_prefix: 'https://www.example.org',
-      redirect_http_code: '${tonumber("301")}',
+      redirect_http_code: 301,
       position: 1,
     });
     expect(get('openstack_lb_l7rule_v2', 'Redirect-https-Rule')).toMatchObject({
