@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { HaproxyConfig, HaproxyPool, haproxyCheckCommand, renderHaproxy } from '../../lib/config/haproxy';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
-import { ValidationError } from '../../lib/core/errors';
 import { expectGoldenTree, substituteTokens, unroot, writeFiles } from '../support/backends';
 import { ROOT, describeWithTools } from '../support/tools';
 import { HAPROXY_GOLDEN_CASES, haproxyCheck, prepareRoot } from './haproxy-harness';
+import { expectRejected } from '../support/assert';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden', 'haproxy');
 
@@ -37,17 +37,6 @@ function section(cfg: string, header: string): string[] {
     body.push(line.trim());
   }
   return body;
-}
-
-function expectRejected(fn: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ValidationError);
-  expect((error as Error).message).toBe(message);
 }
 
 describe('renderHaproxy golden files', () => {

@@ -6,7 +6,6 @@ import {
   keepalivedCheckCommand,
   renderKeepalived,
 } from '../../lib/config/keepalived';
-import { ValidationError } from '../../lib/core/errors';
 import { expectGoldenTree, substituteTokens, unroot, writeFiles } from '../support/backends';
 import { ROOT, describeWithTools, run, tempDir } from '../support/tools';
 import {
@@ -15,6 +14,7 @@ import {
   keepalivedDump,
   privateNetworkAvailable,
 } from './keepalived-harness';
+import { expectRejected } from '../support/assert';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden', 'keepalived');
 
@@ -36,17 +36,6 @@ const config = (overrides: Partial<KeepalivedConfig> = {}): KeepalivedConfig => 
   instances: [instance()],
   ...overrides,
 });
-
-function expectRejected(fn: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ValidationError);
-  expect((error as Error).message).toBe(message);
-}
 
 describe('renderKeepalived golden files', () => {
   it.each(Object.keys(KEEPALIVED_GOLDEN_CASES))(

@@ -2,7 +2,6 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NginxConfig, NginxPool, nginxCheckCommand, nginxLayout, renderNginx } from '../../lib/config/nginx';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
-import { ValidationError } from '../../lib/core/errors';
 import { expectGoldenTree, substituteTokens, unroot, writeFiles } from '../support/backends';
 import { ROOT, describeWithTools } from '../support/tools';
 import {
@@ -12,6 +11,7 @@ import {
   prepareRoot,
   streamModuleAvailable,
 } from './nginx-harness';
+import { expectRejected } from '../support/assert';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden', 'nginx');
 
@@ -34,17 +34,6 @@ function file(files: ReturnType<typeof renderNginx>, suffix: string): string {
   const found = files.find((f) => f.path.endsWith(suffix));
   if (!found) throw new Error(`no rendered file ends with ${suffix}: ${files.map((f) => f.path).join(', ')}`);
   return found.content;
-}
-
-function expectRejected(fn: () => unknown, message: string): void {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ValidationError);
-  expect((error as Error).message).toBe(message);
 }
 
 describe('renderNginx golden files', () => {
