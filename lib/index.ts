@@ -1,4 +1,134 @@
-export * from './core';
-export * from './config';
-export * from './openstack';
-export * from './testing';
+/**
+ * The public API of `webfarm`: every name a user may import from the package root. Each one is
+ * a semver promise, so the list is explicit (no `export *`); `api/webfarm.api.md` is the
+ * reviewed report of it (`npm run api` refreshes it, `npm run lint` fails when it is stale).
+ * Adding a name: docs/architecture.md, "The public API".
+ *
+ * Pure renderers are under `webfarm/config` (lib/config/api.ts), the generated OpenStack
+ * bindings under `webfarm/providers/openstack` (lib/providers/openstack.ts).
+ *
+ * @packageDocumentation
+ */
+
+// Vocabulary (lib/core)
+export { ValidationError } from './core/errors';
+export type { ValidationErrorDetails } from './core/errors';
+export { Port } from './core/port';
+export type { IpProtocol } from './core/port';
+export { Peer } from './core/peer';
+export type { IPeer } from './core/peer';
+export { Connections } from './core/connections';
+export type {
+  ConnectionsProps,
+  IConnectable,
+  ISecurityGroup,
+  RuleDirection,
+  SecurityGroupRule,
+} from './core/connections';
+export type {
+  BalancerNode,
+  IBalancer,
+  IBalancerListener,
+  IBalancerPool,
+  IBalancerTarget,
+  IWorkerPool,
+  ListenerOptions,
+  PoolOptions,
+  RoutingRule,
+  WorkerNode,
+} from './core/balancer';
+export {
+  Algorithm,
+  HAPROXY_CAPABILITIES,
+  NGINX_CAPABILITIES,
+  Stickiness,
+  UNRESTRICTED_CAPABILITIES,
+} from './core/balancing';
+export type {
+  ActiveHealthCheck,
+  AlgorithmKind,
+  BalancerCapabilities,
+  HealthCheck,
+  ListenerProtocol,
+  ListenerTls,
+  PassiveHealthCheck,
+  StickinessKind,
+  TlsCertificate,
+  TlsVersion,
+} from './core/balancing';
+export { escapeTerraformTemplate, terraformBase64, terraformSha256 } from './core/escape';
+export type { HostFile } from './core/host-files';
+export type { CloudConfig, CloudInitFile, CloudInitUser } from './config/cloud-init';
+export type { ManagedDirectory } from './config/delivery';
+export type { NfsVersion } from './config/nfs';
+export type { RedisEvictionPolicy, RedisTlsConfig } from './config/redis';
+
+// Constructs on OpenStack (lib/openstack)
+export { Network } from './openstack/network';
+export type { INetwork, ISubnet, NetworkLookupOptions, NetworkProps } from './openstack/network';
+export { SecurityGroup } from './openstack/security-group';
+export type { SecurityGroupProps } from './openstack/security-group';
+export { ServerGroup } from './openstack/server-group';
+export type { PlacementPolicy, ServerGroupProps } from './openstack/server-group';
+export { FloatingIp } from './openstack/floating-ip';
+export type { FloatingIpProps } from './openstack/floating-ip';
+export { Host } from './openstack/host';
+export type { CloudConfigProducer, HostProps, HostVolume, HostVolumeOptions } from './openstack/host';
+export { ConfigDelivery } from './openstack/config-delivery';
+export type { ConfigDeliveryProps, HostFilesProducer, SshAccess } from './openstack/config-delivery';
+export { KeyPair } from './openstack/keypair';
+export type { IKeyPair, KeyPairProps } from './openstack/keypair';
+export { AdminAccess, Bastion } from './openstack/admin-access';
+export type { AdminAccessProps, BastionProps, IAdminAccess } from './openstack/admin-access';
+export type { ResolvedRoles, WorkerRoles } from './openstack/roles';
+export { ENV_SAFE_SPECIAL_CHARACTERS } from './openstack/worker-group-env';
+export { WorkerApp } from './openstack/worker-group-app';
+export type {
+  DockerComposeAppOptions,
+  SystemdAppOptions,
+  WorkerAppConfig,
+  WorkerAppContext,
+} from './openstack/worker-group-app';
+export { WorkerGroup } from './openstack/worker-group';
+export type { WorkerDataVolume, WorkerGroupProps, WorkerPlacement } from './openstack/worker-group';
+export { generatedSecret, SECRET_SAFE_SPECIAL_CHARACTERS } from './openstack/random';
+export type { GeneratedSecretOptions } from './openstack/random';
+export { RedisHost } from './openstack/redis-host';
+export type { RedisHostProps } from './openstack/redis-host';
+export { NfsServer, NfsShare } from './openstack/nfs-server';
+export type { INfsClients, NfsMountOptions, NfsServerProps } from './openstack/nfs-server';
+export { ZfsReplication } from './openstack/zfs-replication';
+export type { ZfsReplicationProps } from './openstack/zfs-replication';
+
+// Balancers (lib/openstack, lib/testing)
+export { BalancerHosts } from './openstack/balancer-hosts';
+export type { BalancerDelivery, SelfHostedBalancerProps } from './openstack/balancer-hosts';
+export type { BalancerHighAvailability } from './openstack/keepalived-pair';
+export { NginxBalancer } from './openstack/nginx-balancer';
+export type { NginxBalancerProps } from './openstack/nginx-balancer';
+export { HaproxyBalancer } from './openstack/haproxy-balancer';
+export type { HaproxyBalancerProps } from './openstack/haproxy-balancer';
+export { OctaviaBalancer, OctaviaListener, OctaviaPool } from './openstack/octavia';
+export type {
+  OctaviaBalancerProps,
+  OctaviaInsertHeaders,
+  OctaviaListenerOptions,
+  OctaviaListenerTimeouts,
+  OctaviaMetricsListenerOptions,
+  OctaviaPolicy,
+  OctaviaPoolOptions,
+  OctaviaRedirect,
+} from './openstack/octavia';
+export {
+  DEFAULT_OCTAVIA_API_VERSION,
+  LATEST_KNOWN_OCTAVIA_API_VERSION,
+  OCTAVIA_AMPHORA_CAPABILITIES,
+  OCTAVIA_OVN_CAPABILITIES,
+} from './openstack/octavia-capabilities';
+export type {
+  OctaviaDriver,
+  OctaviaListenerProtocol,
+  OctaviaPoolProtocol,
+} from './openstack/octavia-capabilities';
+export { NoopBalancer } from './testing/noop-balancer';
+export type { NoopBalancerProps } from './testing/noop-balancer';

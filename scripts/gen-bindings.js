@@ -9,8 +9,11 @@ const path = require('path');
 const root = path.resolve(__dirname, '..');
 const schemaFile = path.join(root, 'schemas', 'openstack.json');
 const outDir = path.join(root, '.gen');
-/** The provider version the vendored schema was extracted from, and the pin users get. */
-const PROVIDER_VERSION = '3.4.0';
+/**
+ * The pin users get in `required_providers` (DESIGN decision 2). The vendored schema is
+ * terraform-provider-openstack v3.4.0's; the generator is given no exact `provider_versions`,
+ * because cdktf writes an exact version in preference to the constraint.
+ */
 const PROVIDER_CONSTRAINT = '~> 3.4';
 const stamp = path.join(outDir, 'providers', 'openstack', '.schema-sha256');
 
@@ -30,11 +33,9 @@ async function main() {
   const { TerraformProviderGenerator, CodeMaker } = require('@cdktf/provider-generator');
   const commons = require('@cdktf/commons');
   const schema = JSON.parse(text);
-  const source = schema.header.provider_source;
   delete schema.header;
   // The same target `cdktf get` builds from cdktf.json's "terraformProviders" entry, so the
   // generated provider carries the version constraint into `required_providers`.
-  schema.provider_versions = { [source]: PROVIDER_VERSION };
   const constraint = new commons.TerraformProviderConstraint(
     `terraform-provider-openstack/openstack@${PROVIDER_CONSTRAINT}`,
   );

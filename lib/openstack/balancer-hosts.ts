@@ -166,14 +166,14 @@ const AUTO_UPGRADES = [
 
 /**
  * The host-building part every self-hosted balancer shares (composed by `NginxBalancer` and
- * `HaproxyBalancer`): the pools and listeners ({@link BalancerModel}), the balancer's security
+ * `HaproxyBalancer`): the pools and listeners (a `BalancerModel`), the balancer's security
  * group (listener ports from `allowedCidrs` only, SSH from `adminCidrs` only, the status page
  * from `statusAllowedCidrs` only), one host or a keepalived pair (anti-affinity server group,
  * virtual IP port, VRRP between the pair), the floating IP, the cloud-init bootstrap and the
  * in-place pushes of the configuration.
  */
 export class BalancerHosts extends Construct implements IConnectable {
-  /** Pools and listeners. */
+  /** Pools and listeners. @internal */
   public readonly model: BalancerModel;
   /** The balancer's group. */
   public readonly securityGroup: SecurityGroup;
@@ -181,7 +181,7 @@ export class BalancerHosts extends Construct implements IConnectable {
   public readonly connections: Connections;
   /** The host, or the pair's two hosts (priority 150 first). */
   public readonly hosts: Host[];
-  /** The keepalived pair (virtual IP port, password), when highly available. */
+  /** The keepalived pair (virtual IP port, password), when highly available. @internal */
   public readonly keepalived?: KeepalivedPair;
   /** The public address, when `floatingIpPool` is given. */
   public readonly floatingIp?: FloatingIp;
@@ -196,10 +196,11 @@ export class BalancerHosts extends Construct implements IConnectable {
   /** The public address, when `floatingIpPool` is given. */
   public readonly publicAddress?: string;
 
-  /** The balancer software: packages, paths, check command and renderer. */
+  /** The balancer software: packages, paths, check command and renderer. @internal */
   public readonly daemon: BalancerDaemon;
   private readonly props: BalancerHostsProps;
 
+  /** Made by `NginxBalancer` and `HaproxyBalancer`. @internal */
   constructor(scope: Construct, id: string, props: BalancerHostsProps) {
     super(scope, id);
     const path = props.path;
@@ -313,7 +314,7 @@ export class BalancerHosts extends Construct implements IConnectable {
     }
   }
 
-  /** Adds a pool (checked against the daemon's capabilities and renderer at once). */
+  /** Adds a pool (checked against the daemon's capabilities and renderer at once). @internal */
   public addPool(id: string, options: PoolOptions): IBalancerPool {
     const pool = this.model.addPool(id, options);
     this.renderNow();
@@ -323,6 +324,8 @@ export class BalancerHosts extends Construct implements IConnectable {
   /**
    * Adds a listener and opens its port(s) to `allowedCidrs`, or to the balancer's own subnet
    * when none are given.
+   *
+   * @internal
    */
   public addListener(id: string, options: ListenerOptions): IBalancerListener {
     const path = `${this.props.path} listener '${id}'`;

@@ -267,7 +267,7 @@ export class OctaviaPool implements IBalancerPool {
   /** Octavia's protocol of the pool. */
   public readonly octaviaProtocol: OctaviaPoolProtocol;
 
-  /** Made by {@link OctaviaBalancer.addPool}; not for direct use. */
+  /** Made by {@link OctaviaBalancer.addPool}. @internal */
   constructor(parts: OctaviaPoolParts) {
     this.resource = parts.resource;
     this.members = parts.members;

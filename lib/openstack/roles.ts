@@ -36,6 +36,8 @@ export class ResolvedRoles {
   /**
    * Checks `roles` for a group whose nodes are `nodeNames` (in order). Throws a
    * {@link ValidationError} when there would be no primary or the two maps differ.
+   *
+   * @internal
    */
   public static resolve(path: string, roles: WorkerRoles, nodeNames: readonly string[]): ResolvedRoles {
     const primaryKeys = Object.keys(roles.primaryEnvironment);
