@@ -108,6 +108,11 @@ export class Connections implements IConnectable {
   /** The default port, if any. */
   public readonly defaultPort?: Port;
   private readonly groups: ISecurityGroup[] = [];
+  /**
+   * Every path declared on this thing, on either side. Kept so that a group added later (to us
+   * or to the other side) gets the rules too, whatever the order of the calls.
+   */
+  private readonly paths: DeclaredPath[] = [];
 
   constructor(props: ConnectionsProps = {}) {
     this.defaultPort = props.defaultPort;
@@ -124,24 +129,23 @@ export class Connections implements IConnectable {
     return [...this.groups];
   }
 
-  /** Adds a group (once). */
+  /**
+   * Adds a group (once). Every path declared before, on either side, is written onto it too, as
+   * if the group had been there from the start.
+   */
   public addSecurityGroup(...groups: ISecurityGroup[]): void {
     for (const g of groups) if (!this.groups.includes(g)) this.groups.push(g);
+    for (const path of this.paths) writeRules(path);
   }
 
   /**
    * Allows `other` to open connections to this thing on `port`: an ingress rule on each of our
-   * groups and, when `other` has groups, an egress rule on each of theirs.
+   * groups and, when `other` has groups, an egress rule on each of theirs — including groups
+   * either side gets later.
    */
   public allowFrom(other: IConnectable | IPeer, port: Port, description?: string): void {
-    for (const peer of peersOf(other)) {
-      for (const group of this.groups) group.addIngressRule(peer, port, description);
-    }
-    if (isConnectable(other)) {
-      for (const theirs of other.connections.securityGroups) {
-        for (const ours of this.groups) theirs.addEgressRule(ours, port, description);
-      }
-    }
+    const from = isConnectable(other) ? other.connections : other;
+    this.declare({ to: this, from, port, description });
   }
 
   /** Allows this thing to open connections to `other` on `port` (the mirror of `allowFrom`). */
@@ -150,7 +154,7 @@ export class Connections implements IConnectable {
       other.connections.allowFrom(this, port, description);
       return;
     }
-    for (const group of this.groups) group.addEgressRule(other, port, description);
+    this.declare({ to: other, from: this, port, description });
   }
 
   /** Allows members of our own groups to reach each other on `port` (VRRP pairs, replication). */
@@ -168,6 +172,14 @@ export class Connections implements IConnectable {
     this.allowTo(other, other.connections.requireDefaultPort('allowToDefaultPort'), description);
   }
 
+  private declare(path: DeclaredPath): void {
+    this.paths.push(path);
+    for (const side of [path.to, path.from]) {
+      if (side instanceof Connections && side !== this) side.paths.push(path);
+    }
+    writeRules(path);
+  }
+
   private requireDefaultPort(method: string): Port {
     if (!this.defaultPort) {
       throw new Error(
@@ -178,10 +190,36 @@ export class Connections implements IConnectable {
   }
 }
 
+/** One `allowFrom`/`allowTo`: traffic from `from` to `to` on `port`. */
+interface DeclaredPath {
+  readonly to: Connections | IPeer;
+  readonly from: Connections | IPeer;
+  readonly port: Port;
+  readonly description?: string;
+}
+
+/**
+ * Writes the rules of a path onto the groups both sides have now: ingress on the receiving
+ * side's groups, egress on the sending side's. Rules already written are no-ops (`RuleSet`).
+ */
+function writeRules(path: DeclaredPath): void {
+  const { to, from, port, description } = path;
+  if (to instanceof Connections) {
+    for (const peer of peersOf(from)) {
+      for (const group of to.securityGroups) group.addIngressRule(peer, port, description);
+    }
+  }
+  if (from instanceof Connections) {
+    for (const theirs of from.securityGroups) {
+      for (const target of peersOf(to)) theirs.addEgressRule(target, port, description);
+    }
+  }
+}
+
 function isConnectable(x: IConnectable | IPeer): x is IConnectable {
   return (x as IConnectable).connections instanceof Connections;
 }
 
-function peersOf(x: IConnectable | IPeer): IPeer[] {
-  return isConnectable(x) ? [...x.connections.securityGroups] : [x];
+function peersOf(x: Connections | IConnectable | IPeer): IPeer[] {
+  return isConnectable(x) ? [...x.connections.securityGroups] : [x as IPeer];
 }

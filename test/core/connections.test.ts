@@ -42,6 +42,51 @@ describe('Connections', () => {
     ]);
   });
 
+  it('a group added later to either side gets the paths declared before (order of calls does not matter)', () => {
+    // GIVEN workers that allow the balancer on 8080 and reach a CIDR on 443, before more groups exist
+    const workerGroup = new RecordingGroup('workers');
+    const lbGroup = new RecordingGroup('lb');
+    const workers = new Connections({ securityGroups: [workerGroup] });
+    const lb = new Connections({ securityGroups: [lbGroup] });
+    workers.allowFrom(lb, Port.tcp(8080));
+    workers.allowTo(Peer.ipv4('203.0.113.0/24'), Port.tcp(443));
+    // WHEN each side gets a second group afterwards
+    const extraWorkers = new RecordingGroup('workers-extra');
+    const extraLb = new RecordingGroup('lb-extra');
+    workers.addSecurityGroup(extraWorkers);
+    lb.addSecurityGroup(extraLb);
+    // THEN every group holds the rules it would hold had it been there from the start
+    const keys = (g: RecordingGroup) => g.rules.map((r) => r.key).sort();
+    expect(keys(workerGroup)).toEqual([
+      'egress tcp/443 203.0.113.0/24',
+      'ingress tcp/8080 group:lb',
+      'ingress tcp/8080 group:lb-extra',
+    ]);
+    expect(keys(extraWorkers)).toEqual([
+      'egress tcp/443 203.0.113.0/24',
+      'ingress tcp/8080 group:lb',
+      'ingress tcp/8080 group:lb-extra',
+    ]);
+    expect(keys(lbGroup)).toEqual(['egress tcp/8080 group:workers', 'egress tcp/8080 group:workers-extra']);
+    expect(keys(extraLb)).toEqual(['egress tcp/8080 group:workers', 'egress tcp/8080 group:workers-extra']);
+  });
+
+  it('a group added later writes the same rules as the same group given up front', () => {
+    // GIVEN the same wiring, once with the groups up front and once with a group added after the call
+    const wire = (late: boolean) => {
+      const a = new RecordingGroup('a');
+      const b = new RecordingGroup('b');
+      const redis = new Connections({ securityGroups: late ? [] : [a] });
+      const app = new Connections({ securityGroups: [b] });
+      redis.allowFrom(app, Port.tcp(6379), 'app to redis');
+      redis.allowInternally(Port.tcp(16379));
+      if (late) redis.addSecurityGroup(a);
+      return [a, b].map((g) => g.rules.map((r) => `${r.key} (${r.description})`).sort());
+    };
+    // THEN
+    expect(wire(true)).toEqual(wire(false));
+  });
+
   it('does not duplicate a rule wired twice', () => {
     const g = new RecordingGroup('redis');
     const redis = new Connections({ securityGroups: [g] });
