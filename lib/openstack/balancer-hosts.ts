@@ -34,7 +34,8 @@ import { ServerGroup } from './server-group';
  *
  * - `ssh` (the default): cloud-init only bootstraps the host (packages, base configuration,
  *   hardening); the pool and listener files are pushed in place over SSH by a `terraform_data`
- *   whose trigger is their hash. A pool change replaces that `terraform_data` and nothing else.
+ *   whose trigger is their hash and the instance's id and image. A pool change replaces that
+ *   `terraform_data` and nothing else; a replaced (or rebuilt) instance gets the files again.
  * - `user-data`: everything is written by cloud-init, for clouds where the machine that runs
  *   Terraform cannot reach the host over SSH. **Cost:** `user_data` is ForceNew, so EVERY pool,
  *   node or listener change REPLACES the balancer instance(s): a few minutes of downtime on a
@@ -281,8 +282,10 @@ export class BalancerHosts extends Construct implements IConnectable {
         const address =
           ssh.bastion || !this.floatingIp || this.keepalived ? host.privateAddress : this.floatingIp.address;
         const dependsOn = [host.instance, ...(this.floatingIp ? [this.floatingIp.association] : [])];
+        const instance = { id: host.instance.id, image: host.instance.imageName };
         this.deliveries.push(
           new ConfigDelivery(this, `${prefix}Delivery`, {
+            instance,
             address,
             ssh,
             hostName: host.hostName,
@@ -298,6 +301,7 @@ export class BalancerHosts extends Construct implements IConnectable {
         if (this.keepalived) {
           this.keepalivedDeliveries.push(
             new ConfigDelivery(this, `${prefix}Keepalived`, {
+              instance,
               address,
               ssh,
               hostName: host.hostName,

@@ -57,8 +57,28 @@ export interface HostFilesProducer {
   readonly produce: () => HostFile[];
 }
 
+/**
+ * The system a {@link ConfigDelivery} configures. Its values join the push's trigger: a replaced
+ * instance (new id) or one rebuilt from another image (same id, fresh disk) gets the files again.
+ */
+export interface DeliveryInstance {
+  /** The instance id, e.g. `host.instance.id`. */
+  readonly id: string;
+  /**
+   * The image the instance runs, when changing it rebuilds the instance in place (same id, new
+   * disk), e.g. `host.instance.imageName`.
+   * @default - the id alone
+   */
+  readonly image?: string;
+}
+
 /** Props of {@link ConfigDelivery}. */
 export interface ConfigDeliveryProps {
+  /**
+   * The instance the files land on. Required: a push not tied to its instance is a no-op after
+   * the instance is replaced, and the new instance keeps its first-boot files only.
+   */
+  readonly instance: DeliveryInstance;
   /** Address Terraform connects to (a floating IP, or a private address through a bastion). */
   readonly address: string;
   /** SSH access. */
@@ -98,7 +118,8 @@ export interface ConfigDeliveryProps {
 /**
  * Pushes configuration files to a running host in place (DESIGN decision 5): a
  * `terraform_data` whose `triggers_replace` is the SHA-256 of the files (computed by Terraform,
- * so a changed worker address re-pushes too) and whose provisioners upload the files over SSH
+ * so a changed worker address re-pushes too) and the instance's identity (its id and image, so a
+ * replaced or rebuilt instance is pushed to again), and whose provisioners upload the files over SSH
  * and run a script that installs them, runs the check, restores the previous files if the check
  * fails, and reloads. Changing a pool therefore replaces only this `terraform_data`, never the
  * host.
@@ -151,6 +172,10 @@ export class ConfigDelivery extends Construct {
     this.resource = new DataResource(this, 'Resource', {
       triggersReplace: {
         config_sha256: Lazy.stringValue({ produce: () => terraformSha256(this.fingerprint()) }),
+        // The files live on this instance's disk: a new instance, or a rebuild from another
+        // image, needs them again (the port and address survive, so nothing else would tell).
+        instance_id: props.instance.id,
+        ...(props.instance.image !== undefined ? { instance_image: props.instance.image } : {}),
       },
       input: {
         host: props.hostName,

@@ -7,6 +7,7 @@ import { manifestOf, synthWithManifests } from '../e2e/balancer-fixture';
 /** ConfigDelivery with files produced at synth, as the balancers use it. */
 
 const PROPS: Omit<ConfigDeliveryProps, 'files'> = {
+  instance: { id: 'instance-1' },
   address: '198.51.100.7',
   ssh: { user: 'debian' },
   hostName: 'lb',

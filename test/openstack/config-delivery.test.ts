@@ -18,6 +18,7 @@ describe('ConfigDelivery (synth)', () => {
     return synthStack((app: App) => {
       const stack = new TerraformStack(app, 'delivery');
       new ConfigDelivery(stack, 'Nginx', {
+        instance: { id: 'instance-1', image: 'debian-12' },
         address: '198.51.100.7',
         ssh: { user: 'debian', privateKey: 'KEY', bastion: { host: '198.51.100.8' } },
         hostName: 'lb',
@@ -56,6 +57,7 @@ describe('ConfigDelivery (synth)', () => {
       bastion_private_key: 'KEY',
     });
     expect((data.triggers_replace as Record<string, string>).config_sha256).toMatch(/^\$\{sha256\(/);
+    expect(data.triggers_replace).toMatchObject({ instance_id: 'instance-1', instance_image: 'debian-12' });
   });
 
   it('GIVEN a staging directory left by an interrupted push, owned partly by root WHEN a non-root login user pushes again THEN the first step clears it through sudo', () => {
@@ -109,6 +111,7 @@ describe('ConfigDelivery (synth)', () => {
       expect(
         () =>
           new ConfigDelivery(stack, 'Bad', {
+            instance: { id: 'i' },
             address: 'x',
             ssh: { user: 'root' },
             hostName: 'h',
@@ -129,6 +132,7 @@ describe('ConfigDelivery (synth)', () => {
     expect(
       () =>
         new ConfigDelivery(stack, 'Empty', {
+          instance: { id: 'i' },
           address: 'x',
           ssh: { user: 'root' },
           hostName: 'h',
@@ -276,13 +280,18 @@ describeWithTools(
     }
 
     /** Synthesizes one step of the delivery and applies it with the state kept in `work`. */
-    function apply(poolFile: string, extra: HostFile[] = []): { ok: boolean; output: string } {
+    function apply(
+      poolFile: string,
+      extra: HostFile[] = [],
+      instanceId = 'loopback-1',
+    ): { ok: boolean; output: string } {
       const outdir = tempDir('webfarm-delivery-synth-');
       const app = new App({ outdir });
       const stack = new TerraformStack(app, 'push');
       new LocalBackend(stack, { path: path.join(work, 'terraform.tfstate') });
       const start = `if [ -s ${root}/run/nginx.pid ]; then nginx -c ${conf} -s reload; else nginx -c ${conf}; fi`;
       new ConfigDelivery(stack, 'Nginx', {
+        instance: { id: instanceId },
         address: '127.0.0.1',
         ssh: { user: 'root', privateKey: Fn.file(path.join(dir, 'id')), port: sshPort },
         hostName: 'lb',
@@ -350,6 +359,21 @@ describeWithTools(
     it('a pool no longer pushed is removed from the managed directory', async () => {
       expect(apply(upstream([backendPorts[1]])).ok).toBe(true);
       expect(fs.readdirSync(pools)).toEqual(['web.conf']);
+      expect(await get(listenPort)).toBe('backend-b');
+    });
+
+    it('the same files are pushed again to a replaced instance (new id, first-boot disk)', async () => {
+      const pool = upstream([backendPorts[1]]);
+      // Same files, same instance: nothing to do.
+      const unchanged = apply(pool);
+      expect(unchanged.ok).toBe(true);
+      expect(unchanged.output).toContain('0 added, 0 changed, 0 destroyed');
+      // A new instance boots with its first-boot files only: the pool file is not there.
+      fs.rmSync(`${pools}/web.conf`);
+      const replaced = apply(pool, [], 'loopback-2');
+      expect(replaced.output).toContain("webfarm: 'nginx' configuration installed and reloaded");
+      expect(replaced.ok).toBe(true);
+      expect(fs.readFileSync(`${pools}/web.conf`, 'utf8')).toBe(pool);
       expect(await get(listenPort)).toBe('backend-b');
     });
   },
