@@ -186,6 +186,12 @@ describeWithTools(
             .join('true'),
         ) as Record<string, unknown>;
         delete body.depends_on;
+        // The push is tied to its instance; this loopback "host" is the same one at every step.
+        const triggers = body.triggers_replace as Record<string, unknown>;
+        expect(triggers.instance_id).toMatch(
+          /^\$\{openstack_compute_instance_v2\.Balancer_Hosts_Host_\w+\.id\}$/,
+        );
+        body.triggers_replace = { ...triggers, instance_id: 'loopback', instance_image: 'loopback' };
         body.connection = {
           type: 'ssh',
           host: '127.0.0.1',
