@@ -75,7 +75,12 @@ export type { FloatingIpProps } from './openstack/floating-ip';
 export { Host } from './openstack/host';
 export type { CloudConfigProducer, HostProps, HostVolume, HostVolumeOptions } from './openstack/host';
 export { ConfigDelivery } from './openstack/config-delivery';
-export type { ConfigDeliveryProps, HostFilesProducer, SshAccess } from './openstack/config-delivery';
+export type {
+  ConfigDeliveryProps,
+  DeliveryInstance,
+  HostFilesProducer,
+  SshAccess,
+} from './openstack/config-delivery';
 export { KeyPair } from './openstack/keypair';
 export type { IKeyPair, KeyPairProps } from './openstack/keypair';
 export { AdminAccess, Bastion } from './openstack/admin-access';
