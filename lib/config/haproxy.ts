@@ -652,7 +652,7 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
   const active = pool.healthCheck?.active;
   const keepalive = pool.keepaliveConnections ?? 32;
   checkInteger(path, 'keepaliveConnections', keepalive, 0, 10000, 'give e.g. 32, or 0 to disable reuse');
-  const names: string[] = [];
+  const names = new Set<string>();
   const nodes = pool.nodes.map((node) => {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(node.name)) {
       fail(
@@ -664,7 +664,7 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
       );
     }
     checkUnique(path, 'node name', node.name, names);
-    names.push(node.name);
+    names.add(node.name);
     const port = literalNumber(node.port, { path, what: `port of node '${node.name}'` });
     checkPort(path, `port of node '${node.name}'`, port);
     if (node.weight !== undefined) {

@@ -687,7 +687,7 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
   const maxFails = passive.maxFails ?? 3;
   const failTimeoutSeconds = passive.failTimeoutSeconds ?? 30;
   const backupAllowed = algorithm.kind === 'round-robin' || algorithm.kind === 'least-connections';
-  const names: string[] = [];
+  const names = new Set<string>();
   const nodes = pool.nodes.map((node) => {
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(node.name)) {
       fail(
@@ -699,7 +699,7 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
       );
     }
     checkUnique(path, 'node name', node.name, names);
-    names.push(node.name);
+    names.add(node.name);
     const ctx: QuoteContext = { path, what: `host of node '${node.name}'` };
     const port = literalNumber(node.port, { path, what: `port of node '${node.name}'` });
     checkPort(path, `port of node '${node.name}'`, port);

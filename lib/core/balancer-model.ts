@@ -40,8 +40,17 @@ export interface BalancerModelOptions {
 export class BalancerModel {
   private readonly poolMap = new Map<string, BalancerPool>();
   private readonly listenerMap = new Map<string, BalancerListener>();
+  private changes = 0;
 
   constructor(private readonly opts: BalancerModelOptions) {}
+
+  /**
+   * A counter that grows with every change of the pools, their nodes or the listeners: a
+   * backend may keep a rendering while it stays the same.
+   */
+  public get revision(): number {
+    return this.changes;
+  }
 
   /** The backend's capabilities. */
   public get capabilities(): BalancerCapabilities {
@@ -92,9 +101,13 @@ export class BalancerModel {
         this.opts.validatePool?.(path, o);
       },
       allowToTarget: this.opts.allowToTarget,
+      changed: () => {
+        this.changes++;
+      },
     };
     const pool = new BalancerPool(owner, id, options);
     this.poolMap.set(id, pool);
+    this.changes++;
     return pool;
   }
 
@@ -188,6 +201,7 @@ export class BalancerModel {
     }
     this.opts.validateListener?.(path, options);
     this.listenerMap.set(id, listener);
+    this.changes++;
     return listener;
   }
 

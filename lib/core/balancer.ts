@@ -246,6 +246,8 @@ export interface PoolOwner {
   allowToTarget(target: IBalancerTarget, port: number, poolName: string): void;
   /** Where errors point: the balancer's construct path. */
   readonly path: string;
+  /** Called after the pool's nodes changed (owners that cache renderings drop them). */
+  changed?(): void;
 }
 
 /**
@@ -256,6 +258,8 @@ export class BalancerPool implements IBalancerPool {
   /** The effective algorithm. */
   public readonly algorithm: Algorithm;
   private readonly byAddress = new Map<string, BalancerNode>();
+  /** Node names in use (kept beside `byAddress`, so a name check costs no scan). */
+  private readonly names = new Set<string>();
 
   constructor(
     private readonly owner: PoolOwner,
@@ -304,13 +308,10 @@ export class BalancerPool implements IBalancerPool {
       const node = typeof given === 'string' ? parseNode(path, given) : this.checkNode(path, given);
       const address = nodeAddress(node);
       if (this.byAddress.has(address)) continue;
-      checkUnique(
-        path,
-        'node name',
-        node.name,
-        [...this.byAddress.values()].map((n) => n.name),
-      );
+      checkUnique(path, 'node name', node.name, this.names);
       this.byAddress.set(address, node);
+      this.names.add(node.name);
+      this.owner.changed?.();
     }
   }
 
@@ -318,11 +319,21 @@ export class BalancerPool implements IBalancerPool {
   public removeNodes(nodes: Array<string | BalancerNode>): void {
     for (const given of nodes) {
       const key = typeof given === 'string' ? given : nodeAddress(given);
-      if (this.byAddress.delete(key)) continue;
+      const byAddress = this.byAddress.get(key);
+      if (byAddress) {
+        this.forget(key, byAddress);
+        continue;
+      }
       for (const [address, node] of this.byAddress) {
-        if (node.name === key) this.byAddress.delete(address);
+        if (node.name === key) this.forget(address, node);
       }
     }
+  }
+
+  private forget(address: string, node: BalancerNode): void {
+    this.byAddress.delete(address);
+    this.names.delete(node.name);
+    this.owner.changed?.();
   }
 
   private checkNode(path: string, node: BalancerNode): BalancerNode {

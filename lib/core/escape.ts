@@ -1,5 +1,5 @@
-import { Fn } from './cdk';
-import { mapLiterals, splitTokens } from './tokens';
+import { Fn, IResolveContext } from './cdk';
+import { isUnresolved, mapLiterals, splitTokens } from './tokens';
 
 /**
  * Terraform escaping (DESIGN decision 6).
@@ -54,4 +54,28 @@ export function terraformSha256(text: string): string {
 /** Terraform's `base64encode(text)` of rendered text (tokens resolved first, literals intact). */
 export function terraformBase64(text: string): string {
   return Fn.base64encode(escapeTerraformFunctionArgument(text));
+}
+
+/**
+ * Replaces the references in Terraform-escaped texts by what they resolve to, resolving each
+ * distinct one once, for a value produced at synth (`Lazy`, whose `produce` receives `context`).
+ * The result is the same Terraform text cdktf would write, but cdktf resolves a reference once
+ * per occurrence in a string, and a balancer's files name every worker in every pool: resolving
+ * them here keeps synthesis linear. A reference that does not resolve to text stays as it is.
+ */
+export function resolveReferences(texts: readonly string[], context: IResolveContext): string[] {
+  const resolved = new Map<string, string>();
+  return texts.map((text) => {
+    const parts = splitTokens(text);
+    for (let i = 1; i < parts.length; i += 2) {
+      let value = resolved.get(parts[i]);
+      if (value === undefined) {
+        const result: unknown = context.resolve(parts[i]);
+        value = typeof result === 'string' && !isUnresolved(result) ? result : parts[i];
+        resolved.set(parts[i], value);
+      }
+      parts[i] = value;
+    }
+    return parts.join('');
+  });
 }

@@ -48,19 +48,24 @@ export interface Overridable {
  * Records which files `resource` puts on a host, under the resource's `"//"` block (which
  * Terraform ignores). `webfarm configs` reads it back from `cdktf.out` to show exactly what
  * lands on each host. Content is Terraform-escaped like an attribute, so references stay
- * distinguishable from literal `${`.
+ * distinguishable from literal `${`; `escapedContents` gives that text already escaped (and
+ * its references resolved), one entry per file.
  */
-export function recordHostManifest(resource: Overridable, manifest: HostManifest): void {
+export function recordHostManifest(
+  resource: Overridable,
+  manifest: HostManifest,
+  escapedContents?: readonly string[],
+): void {
   resource.addOverride(`//.${HOST_MANIFEST_KEY}`, {
     host: manifest.host,
     role: manifest.role,
     delivery: manifest.delivery,
-    files: manifest.files.map((f) => ({
+    files: manifest.files.map((f, i) => ({
       path: f.path,
       owner: f.owner ?? 'root:root',
       mode: f.mode ?? '0644',
       ...(f.check ? { check: f.check } : {}),
-      content: escapeTerraformTemplate(f.content),
+      content: escapedContents?.[i] ?? escapeTerraformTemplate(f.content),
     })),
   });
 }

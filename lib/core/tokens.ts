@@ -14,10 +14,12 @@ const TOKEN_MARKER_GLOBAL = /[$#]\{TfToken\[[^\]]+\]\}/g;
  */
 const NUMBER_TOKEN_MARKERS = [0xfdff, 0xfbff];
 
+/** One 8-byte scratch view, reused: reading a double's top bits allocates nothing per call. */
+const SCRATCH = new DataView(new ArrayBuffer(8));
+
 function isNumberToken(value: number): boolean {
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, value);
-  return NUMBER_TOKEN_MARKERS.includes(view.getUint16(0));
+  SCRATCH.setFloat64(0, value);
+  return NUMBER_TOKEN_MARKERS.includes(SCRATCH.getUint16(0));
 }
 
 /** True when `value` is or contains an unresolved Terraform token. */

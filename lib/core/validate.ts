@@ -203,10 +203,16 @@ export function checkCidr(
   return parsed;
 }
 
-/** Throws when an id is already taken in a collection keyed by stable names. */
-export function checkUnique(path: string, what: string, value: string, taken: Iterable<string>): void {
-  const existing = [...taken];
-  if (existing.includes(value)) {
+/** Throws when an id is already taken in a collection keyed by stable names (a `Set` is checked without a scan). */
+export function checkUnique(
+  path: string,
+  what: string,
+  value: string,
+  taken: ReadonlySet<string> | Iterable<string>,
+): void {
+  const used = taken instanceof Set ? taken.has(value) : [...taken].includes(value);
+  if (used) {
+    const existing = [...taken];
     throw new ValidationError({
       path,
       what,

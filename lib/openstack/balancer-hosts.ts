@@ -200,6 +200,8 @@ export class BalancerHosts extends Construct implements IConnectable {
   /** The balancer software: packages, paths, check command and renderer. @internal */
   public readonly daemon: BalancerDaemon;
   private readonly props: BalancerHostsProps;
+  /** The last {@link pushedFiles} and the model revision it was rendered from. */
+  private pushed?: { readonly revision: number; readonly files: HostFile[] };
 
   /** Made by `NginxBalancer` and `HaproxyBalancer`. @internal */
   constructor(scope: Construct, id: string, props: BalancerHostsProps) {
@@ -321,7 +323,8 @@ export class BalancerHosts extends Construct implements IConnectable {
   /** Adds a pool (checked against the daemon's capabilities and renderer at once). @internal */
   public addPool(id: string, options: PoolOptions): IBalancerPool {
     const pool = this.model.addPool(id, options);
-    this.renderNow();
+    // The renderer's own checks of the new pool, now (the others were checked when added).
+    this.daemon.render([pool], []);
     return pool;
   }
 
@@ -355,7 +358,9 @@ export class BalancerHosts extends Construct implements IConnectable {
       });
     }
     const listener = this.model.addListener(id, options);
-    this.renderNow();
+    // The renderer's own checks of the listener with the pools it routes to (their nodes too),
+    // now; rendering every pool on every call would make building a big balancer quadratic.
+    this.daemon.render(poolsOf(listener), [listener]);
     const peers = (options.allowedCidrs ?? [subnet.cidr]).map((c) => Peer.cidr(c));
     for (const port of listenerPorts(options)) {
       const rule = listener.protocol === 'udp' ? Port.udp(port) : Port.tcp(port);
@@ -364,10 +369,18 @@ export class BalancerHosts extends Construct implements IConnectable {
     return listener;
   }
 
-  /** The files pushed in place now (the pool and listener files), as the hosts receive them. */
+  /**
+   * The files pushed in place now (the pool and listener files), as the hosts receive them. The
+   * same array is returned until the pools, their nodes or the listeners change (every push and
+   * its trigger read it at synth).
+   */
   public pushedFiles(): HostFile[] {
-    const rendered = this.daemon.render(this.model.pools, this.model.listeners);
-    return rendered.pools.map((f) => toHostFile(f, this.daemon.check));
+    const revision = this.model.revision;
+    if (this.pushed?.revision !== revision) {
+      const rendered = this.daemon.render(this.model.pools, this.model.listeners);
+      this.pushed = { revision, files: rendered.pools.map((f) => toHostFile(f, this.daemon.check)) };
+    }
+    return this.pushed.files;
   }
 
   /** The files cloud-init writes now (the base configuration; everything in `user-data` mode). */
@@ -379,10 +392,6 @@ export class BalancerHosts extends Construct implements IConnectable {
     return [...rendered.base, ...(this.delivery === 'user-data' ? rendered.pools : [])].map((f) =>
       toHostFile(f, f.path === this.daemon.mainConfig ? this.daemon.check : undefined),
     );
-  }
-
-  private renderNow(): void {
-    this.daemon.render(this.model.pools, this.model.listeners);
   }
 
   private allowToTarget(target: IBalancerTarget, port: number, poolName: string): void {
@@ -463,6 +472,12 @@ export class BalancerHosts extends Construct implements IConnectable {
       runcmd,
     };
   }
+}
+
+/** The pools a listener routes to: its default pool and its rules' pools, each once. */
+function poolsOf(listener: IBalancerListener): IBalancerPool[] {
+  const pools = [listener.options.defaultPool, ...(listener.options.rules ?? []).map((r) => r.pool)];
+  return [...new Set(pools)];
 }
 
 function toHostFile(file: RenderedFile, check?: string): HostFile {

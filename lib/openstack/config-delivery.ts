@@ -1,10 +1,15 @@
-import { createHash } from 'crypto';
 import { Construct } from 'constructs';
-import { DataResource, ITerraformDependable, Lazy, SSHProvisionerConnection } from '../core/cdk';
-import { escapeTerraformTemplate, terraformSha256 } from '../core/escape';
+import {
+  DataResource,
+  IResolveContext,
+  ITerraformDependable,
+  Lazy,
+  SSHProvisionerConnection,
+} from '../core/cdk';
+import { escapeTerraformTemplate, resolveReferences } from '../core/escape';
+import { ContentFingerprint, contentFingerprint } from '../core/fingerprint';
 import { HOST_MANIFEST_KEY, HostFile, recordHostManifest } from '../core/host-files';
 import { ValidationError } from '../core/errors';
-import { isUnresolved } from '../core/tokens';
 import { checkPort } from '../core/validate';
 import { ApplyScriptModel, ManagedDirectory, renderApplyScript } from '../config/delivery';
 
@@ -117,8 +122,9 @@ export interface ConfigDeliveryProps {
 
 /**
  * Pushes configuration files to a running host in place (DESIGN decision 5): a
- * `terraform_data` whose `triggers_replace` is the SHA-256 of the files (computed by Terraform,
- * so a changed worker address re-pushes too) and the instance's identity (its id and image, so a
+ * `terraform_data` whose `triggers_replace` changes exactly when a file's content does (the
+ * SHA-256 of the files' literal text, and the references in them, resolved by Terraform, so a
+ * changed worker address re-pushes too) or the instance's identity does (its id and image, so a
  * replaced or rebuilt instance is pushed to again), and whose provisioners upload the files over SSH
  * and run a script that installs them, runs the check, restores the previous files if the check
  * fails, and reloads. Changing a pool therefore replaces only this `terraform_data`, never the
@@ -169,9 +175,14 @@ export class ConfigDelivery extends Construct {
           }
         : {}),
     };
+    // The trigger: the hash of the script and the files' literal text, computed here, and the
+    // Terraform references in them (worker addresses), each once, resolved by Terraform. A
+    // changed literal changes the hash; a reference that resolves to a new value changes the
+    // list; nothing else changes either.
     this.resource = new DataResource(this, 'Resource', {
       triggersReplace: {
-        config_sha256: Lazy.stringValue({ produce: () => terraformSha256(this.fingerprint()) }),
+        config_sha256: Lazy.stringValue({ produce: () => this.fingerprint().sha256 }),
+        references: Lazy.listValue({ produce: () => this.fingerprint().references }),
         // The files live on this instance's disk: a new instance, or a rebuild from another
         // image, needs them again (the port and address survive, so nothing else would tell).
         instance_id: props.instance.id,
@@ -186,15 +197,22 @@ export class ConfigDelivery extends Construct {
     });
     // The provisioners (one upload per file) and the manifest are produced at synth, from the
     // files as they stand then.
-    this.resource.addOverride('provisioner', Lazy.anyValue({ produce: () => this.provisioners() }));
+    // Both carry the files' text, with the references resolved here once each (see
+    // resolveReferences): cdktf would resolve every worker address once per pool file.
+    this.resource.addOverride(
+      'provisioner',
+      Lazy.anyValue({ produce: (context) => this.provisioners(this.resolvedContents(context)) }),
+    );
     this.resource.addOverride(
       `//.${HOST_MANIFEST_KEY}`,
       Lazy.anyValue({
-        produce: () => {
+        produce: (context) => {
+          const contents = this.resolvedContents(context);
           const recorded: Record<string, unknown> = {};
           recordHostManifest(
             { addOverride: (key: string, value: unknown) => (recorded[key] = value) },
             { host: props.hostName, role: props.role, delivery: 'ssh', files: this.files },
+            contents,
           );
           return recorded[`//.${HOST_MANIFEST_KEY}`];
         },
@@ -233,20 +251,27 @@ export class ConfigDelivery extends Construct {
   }
 
   /**
-   * What the trigger hashes: the script and every file. Text without Terraform references is
-   * hashed here (the script's shell `${…}` would otherwise reach a Terraform function argument);
-   * text with references is left to Terraform's `sha256`, after they resolve.
+   * The trigger's value: the install script and every file (path, owner, mode, content), hashed
+   * with the references left out of the hash and listed for Terraform to resolve.
    */
-  private fingerprint(): string {
-    const digest = (text: string) =>
-      isUnresolved(text) ? text : createHash('sha256').update(text).digest('hex');
-    return [
-      digest(this.script),
-      ...this.files.map((f) => digest(`${f.path}\n${f.owner ?? ''}\n${f.mode ?? ''}\n${f.content}`)),
-    ].join('\n');
+  private fingerprint(): ContentFingerprint {
+    const files = this.files;
+    return contentFingerprint([
+      [renderApplyScript(this.scriptModel(files))],
+      ...files.map((f) => [f.path, f.owner ?? '', f.mode ?? '', f.content]),
+    ]);
   }
 
-  private provisioners(): Array<Record<string, Record<string, unknown>>> {
+
+  /** Each file's Terraform-escaped content, its references resolved (once each). */
+  private resolvedContents(context: IResolveContext): string[] {
+    return resolveReferences(
+      this.files.map((f) => escapeTerraformTemplate(f.content)),
+      context,
+    );
+  }
+
+  private provisioners(contents: string[]): Array<Record<string, Record<string, unknown>>> {
     const stageDir = this.stageDir;
     // The install script runs as root and writes below the staging directory: a leftover of an
     // interrupted push may be root's, so a non-root login user clears it through sudo too.
@@ -254,8 +279,8 @@ export class ConfigDelivery extends Construct {
       `if [ "$(id -u)" -eq 0 ]; then ${command}; else sudo -n ${command}; fi`;
     return [
       { 'remote-exec': { inline: [`${asRoot(`rm -rf ${stageDir}`)} && mkdir -m 700 ${stageDir}`] } },
-      ...this.files.map((f, i) => ({
-        file: { content: escapeTerraformTemplate(f.content), destination: `${stageDir}/${i + 1}` },
+      ...contents.map((content, i) => ({
+        file: { content, destination: `${stageDir}/${i + 1}` },
       })),
       { file: { content: escapeTerraformTemplate(this.script), destination: `${stageDir}/apply.sh` } },
       { 'remote-exec': { inline: [asRoot(`sh ${stageDir}/apply.sh`)] } },

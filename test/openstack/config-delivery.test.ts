@@ -56,8 +56,14 @@ describe('ConfigDelivery (synth)', () => {
       bastion_user: 'debian',
       bastion_private_key: 'KEY',
     });
-    expect((data.triggers_replace as Record<string, string>).config_sha256).toMatch(/^\$\{sha256\(/);
-    expect(data.triggers_replace).toMatchObject({ instance_id: 'instance-1', instance_image: 'debian-12' });
+    // The trigger: the hash of the literal text, computed at synth, the references (none here)
+    // and the instance's identity.
+    expect(data.triggers_replace).toEqual({
+      config_sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      references: [],
+      instance_id: 'instance-1',
+      instance_image: 'debian-12',
+    });
   });
 
   it('GIVEN a staging directory left by an interrupted push, owned partly by root WHEN a non-root login user pushes again THEN the first step clears it through sudo', () => {

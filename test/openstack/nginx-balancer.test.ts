@@ -93,7 +93,11 @@ describe('NginxBalancer: GIVEN two workers behind one nginx host (ssh delivery)'
     expect(script).toContain("prune '/etc/nginx/webfarm/stream-listeners' '*.conf'");
     expect(script).toContain('if ! ( nginx -t -q -c /etc/nginx/nginx.conf ); then');
     expect(script).toContain('systemctl reload-or-restart nginx');
-    expect((data.triggers_replace as Body).config_sha256).toMatch(/^\$\{sha256\(/);
+    expect((data.triggers_replace as Body).config_sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect((data.triggers_replace as Body).references).toEqual([
+      expect.stringContaining('openstack_networking_port_v2.Web_Node-web-1_Port_'),
+      expect.stringContaining('openstack_networking_port_v2.Web_Node-web-2_Port_'),
+    ]);
     expect(data.connection).toMatchObject({
       host: expect.stringContaining('openstack_networking_floatingip_v2.Balancer_Hosts_FloatingIp_'),
       user: 'debian',
