@@ -54,7 +54,11 @@ export function buildOurs(scope: Construct, id: string, size: BenchSize): Terraf
   for (let i = 0; i < size.pools; i++) {
     const pool = lb.addPool(`svc${i + 1}`, { port: POOL_PORT_BASE + i });
     pool.addTarget(workers);
-    lb.addListener(`svc${i + 1}`, { port: POOL_PORT_BASE + i, defaultPool: pool, allowedCidrs: ['0.0.0.0/0'] });
+    lb.addListener(`svc${i + 1}`, {
+      port: POOL_PORT_BASE + i,
+      defaultPool: pool,
+      allowedCidrs: ['0.0.0.0/0'],
+    });
   }
   return stack;
 }
@@ -115,8 +119,10 @@ export function buildRaw(scope: Construct, id: string, size: BenchSize): Terrafo
   new OpenstackProvider(stack, 'openstack');
   const workerGroup = new NetworkingSecgroupV2(stack, 'web-sg', { name: 'web', deleteDefaultRules: true });
   const lbGroup = new NetworkingSecgroupV2(stack, 'lb-sg', { name: 'lb', deleteDefaultRules: true });
-  const rule = (name: string, props: Omit<NetworkingSecgroupRuleV2Config, 'direction'> & { direction?: string }) =>
-    new NetworkingSecgroupRuleV2(stack, name, { direction: 'ingress', ...props });
+  const rule = (
+    name: string,
+    props: Omit<NetworkingSecgroupRuleV2Config, 'direction'> & { direction?: string },
+  ) => new NetworkingSecgroupRuleV2(stack, name, { direction: 'ingress', ...props });
   for (const [name, group] of [
     ['web', workerGroup],
     ['lb', lbGroup],
@@ -194,7 +200,9 @@ export function buildRaw(scope: Construct, id: string, size: BenchSize): Terrafo
       portRangeMax: port,
       remoteIpPrefix: '0.0.0.0/0',
     });
-    const servers = addresses.map((a, w) => `    server ${a}:${port} max_fails=3 fail_timeout=30s;  # web-${w + 1}\n`);
+    const servers = addresses.map(
+      (a, w) => `    server ${a}:${port} max_fails=3 fail_timeout=30s;  # web-${w + 1}\n`,
+    );
     files.push({
       path: `/etc/nginx/webfarm/pools/${name}.conf`,
       content: `upstream ${name} {\n    zone ${name} 64k;\n${servers.join('')}    keepalive 32;\n}\n`,
@@ -212,7 +220,11 @@ export function buildRaw(scope: Construct, id: string, size: BenchSize): Terrafo
     connection: { type: 'ssh', host: floatingIp.address, user: 'debian', agent: 'true' },
     provisioners: [
       { type: 'remote-exec', inline: [`rm -rf ${stage} && mkdir -m 700 ${stage}`] },
-      ...files.map((f, i) => ({ type: 'file' as const, content: f.content, destination: `${stage}/${i + 1}` })),
+      ...files.map((f, i) => ({
+        type: 'file' as const,
+        content: f.content,
+        destination: `${stage}/${i + 1}`,
+      })),
       { type: 'file', content: `${index}\n`, destination: `${stage}/files` },
       { type: 'file', content: RAW_APPLY_SCRIPT, destination: `${stage}/apply.sh` },
       { type: 'remote-exec', inline: [`sudo sh ${stage}/apply.sh`] },

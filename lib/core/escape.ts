@@ -1,5 +1,5 @@
 import { Fn, IResolveContext } from './cdk';
-import { isUnresolved, mapLiterals, splitTokens } from './tokens';
+import { isUnresolved, splitTokens } from './tokens';
 
 /**
  * Terraform escaping (DESIGN decision 6).
@@ -18,9 +18,13 @@ export function escapeTerraformTemplate(text: string): string {
       if (i % 2 === 1) return part;
       const escaped = part.replace(/([$%])\{/g, (_match, sigil: string) => `${sigil}${sigil}{`);
       // A literal `${` right before a reference would read `$${${ref}}`, which cdktf collapses
-      // into `$${ref}`; spell the sigil as an interpolation instead: `${"$"}{${ref}}`.
+      // into `$${ref}`; spell the sigil as an interpolation instead: `${"$"}{${ref}}`. A lone
+      // literal `$` right before one would make `$${ref}`, Terraform's escape for the text
+      // `${ref}`: spell that `$` the same way.
       if (i === parts.length - 1) return escaped;
-      return escaped.replace(/([$%])\1\{$/, (_match, sigil: string) => '${"' + sigil + '"}{');
+      return escaped
+        .replace(/([$%])\1\{$/, (_match, sigil: string) => '${"' + sigil + '"}{')
+        .replace(/\$$/, '${"$"}');
     })
     .join('');
 }
@@ -28,14 +32,22 @@ export function escapeTerraformTemplate(text: string): string {
 /**
  * Escapes text for use as a string argument of a cdktf `Fn.*` call, which cdktf writes as an
  * HCL quoted string literal inside `${…}`: backslash, double quote, newline, carriage return and
- * tab become `\\`, `\"`, `\n`, `\r`, `\t`, and `%{` becomes `%%{`. (`${` is left alone because
- * cdktf itself doubles it inside function arguments.) Token markers stay references.
+ * tab become `\\`, `\"`, `\n`, `\r`, `\t`, `%{` becomes `%%{`, and a `$` right before a reference
+ * becomes `\u0024`. (`${` is left alone because cdktf itself doubles it inside function
+ * arguments.) Token markers stay references.
  */
 export function escapeTerraformFunctionArgument(text: string): string {
   const escapes: Record<string, string> = { '\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
-  return mapLiterals(text, (literal) =>
-    literal.replace(/[\\"\n\r\t]/g, (c) => escapes[c]).replace(/%\{/g, '%%{'),
-  );
+  const parts = splitTokens(text);
+  return parts
+    .map((part, i) => {
+      if (i % 2 === 1) return part;
+      const escaped = part.replace(/[\\"\n\r\t]/g, (c) => escapes[c]).replace(/%\{/g, '%%{');
+      // A lone `$` right before a reference would make `$${ref}` (the escape for the text
+      // `${ref}`); HCL's unicode escape spells it without starting anything.
+      return i === parts.length - 1 ? escaped : escaped.replace(/\$$/, '\\u0024');
+    })
+    .join('');
 }
 
 /**

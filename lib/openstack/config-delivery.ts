@@ -262,7 +262,6 @@ export class ConfigDelivery extends Construct {
     ]);
   }
 
-
   /** Each file's Terraform-escaped content, its references resolved (once each). */
   private resolvedContents(context: IResolveContext): string[] {
     return resolveReferences(

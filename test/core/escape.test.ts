@@ -3,6 +3,7 @@ import * as path from 'path';
 import {
   App,
   DataResource,
+  Lazy,
   LocalBackend,
   TerraformOutput,
   TerraformStack,
@@ -12,6 +13,7 @@ import {
 import {
   escapeTerraformTemplate,
   isUnresolved,
+  resolveReferences,
   splitTokens,
   terraformBase64,
   terraformSha256,
@@ -54,7 +56,7 @@ describeWithTools(['terraform'], 'escaping, proven by terraform apply', () => {
     new LocalBackend(stack, { path: path.join(outdir, 'escape.tfstate') });
     const source = new DataResource(stack, 'source', { input: { value: 'worker-address' } });
     const address = source.getStringAttribute('output.value');
-    const text = `literal \${x} and %{x} then server ${address};\n\tquote "q" back\\slash $$ %% \${${address}}\r\n`;
+    const text = `literal \${x} and %{x} then server ${address};\n\tquote "q" back\\slash $$ %% \${${address}} $${address}\r\n`;
     const sink = new DataResource(stack, 'sink', { input: { text: escapeTerraformTemplate(text) } });
     new TerraformOutput(stack, 'rendered', { value: sink.getStringAttribute('output.text') });
     new TerraformOutput(stack, 'hash', { value: terraformSha256(text) });
@@ -76,11 +78,55 @@ describeWithTools(['terraform'], 'escaping, proven by terraform apply', () => {
     >;
     // THEN the literals arrive as text and the references resolved
     expect(outputs.rendered.value).toBe(
-      'literal ${x} and %{x} then server worker-address;\n\tquote "q" back\\slash $$ %% ${worker-address}\r\n',
+      'literal ${x} and %{x} then server worker-address;\n\tquote "q" back\\slash $$ %% ${worker-address} $worker-address\r\n',
     );
     const expectedHash = require('crypto').createHash('sha256').update(outputs.rendered.value).digest('hex');
     expect(outputs.hash.value).toBe(expectedHash);
     expect(Buffer.from(outputs.base64.value, 'base64').toString('utf8')).toBe(outputs.rendered.value);
+    fs.rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('delivers the same text when the references are resolved once each at synth (resolveReferences, as ConfigDelivery writes its files)', () => {
+    // GIVEN two texts that use the same reference several times, beside every literal that needs escaping
+    const outdir = tempDir();
+    const app = new App({ outdir });
+    const stack = new TerraformStack(app, 'resolved');
+    new LocalBackend(stack, { path: path.join(outdir, 'resolved.tfstate') });
+    const source = new DataResource(stack, 'source', { input: { a: '10.0.0.1', b: '10.0.0.2' } });
+    const a = source.getStringAttribute('output.a');
+    const b = source.getStringAttribute('output.b');
+    const texts = [
+      `server ${a}; server ${b}; literal \${x} and %{x}, $${a}, \${${a}}, %{${b}}\n\tquote "q" back\\slash\n`,
+      `again ${b} ${a} ${a} $remote_addr $$ %%\n`,
+    ];
+    // WHEN each text is escaped and its references resolved by the producer, and terraform applies it
+    const sink = new DataResource(stack, 'sink', {
+      input: Lazy.anyValue({
+        produce: (context) => resolveReferences(texts.map(escapeTerraformTemplate), context),
+      }),
+    });
+    new TerraformOutput(stack, 'rendered', { value: sink.getListAttribute('output') });
+    app.synth();
+    const json = fs.readFileSync(path.join(outdir, 'stacks', 'resolved', 'cdk.tf.json'), 'utf8');
+    const dir = path.join(outdir, 'stacks', 'resolved');
+    const env = {
+      ...process.env,
+      TF_CLI_CONFIG_FILE: '/dev/null',
+      CHECKPOINT_DISABLE: '1',
+      TF_IN_AUTOMATION: '1',
+    };
+    run('terraform', ['init', '-input=false', '-no-color'], { cwd: dir, env });
+    run('terraform', ['apply', '-auto-approve', '-input=false', '-no-color'], { cwd: dir, env });
+    const outputs = JSON.parse(run('terraform', ['output', '-json'], { cwd: dir, env })) as Record<
+      string,
+      { value: string[] }
+    >;
+    // THEN no token marker reached the file, and Terraform completed exactly the texts
+    expect(json).not.toContain('TfToken');
+    expect(outputs.rendered.value).toEqual([
+      'server 10.0.0.1; server 10.0.0.2; literal ${x} and %{x}, $10.0.0.1, ${10.0.0.1}, %{10.0.0.2}\n\tquote "q" back\\slash\n',
+      'again 10.0.0.2 10.0.0.1 10.0.0.1 $remote_addr $$ %%\n',
+    ]);
     fs.rmSync(outdir, { recursive: true, force: true });
   });
 });
