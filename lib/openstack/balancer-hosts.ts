@@ -200,7 +200,7 @@ export class BalancerHosts extends Construct implements IConnectable {
   /** The balancer software: packages, paths, check command and renderer. @internal */
   public readonly daemon: BalancerDaemon;
   private readonly props: BalancerHostsProps;
-  /** The last {@link pushedFiles} and the model revision it was rendered from. */
+  /** The last `pushedFiles()` and the model revision it was rendered from. */
   private pushed?: { readonly revision: number; readonly files: HostFile[] };
 
   /** Made by `NginxBalancer` and `HaproxyBalancer`. @internal */
