@@ -9,6 +9,7 @@ import {
   TlsVersion,
   checkHeaderName,
   checkPoolRequirements,
+  effectiveProbeTimeout,
   requireCapability,
 } from '../core/balancing';
 import { ValidationError } from '../core/errors';
@@ -775,7 +776,14 @@ function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]): Reso
       binds.push([`${host}:${redirectFromPort}`]);
     }
     if (tls.hstsMaxAgeSeconds !== undefined) {
-      checkSeconds(path, 'tls.hstsMaxAgeSeconds', tls.hstsMaxAgeSeconds, 63072000);
+      checkInteger(
+        path,
+        'tls.hstsMaxAgeSeconds',
+        tls.hstsMaxAgeSeconds,
+        1,
+        63072000,
+        'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
+      );
       hstsMaxAgeSeconds = tls.hstsMaxAgeSeconds;
     }
   } else {
@@ -1240,7 +1248,7 @@ function backendSection(pool: ResolvedPool): Section {
       );
       if (probe === 'https' && pool.protocol !== 'https') check.push('check-ssl', 'verify', 'none');
     }
-    lines.push(['timeout', 'check', formatSeconds(active.timeoutSeconds ?? 3)]);
+    lines.push(['timeout', 'check', formatSeconds(effectiveProbeTimeout(active))]);
     check.push(
       'inter',
       formatSeconds(active.intervalSeconds ?? 5),

@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
+import { requireTokenText } from '../core/token-rules';
 import { checkInteger, checkUnique, parseIp } from '../core/validate';
 import { RenderedFile } from './files';
 import { QuoteContext, formatAddress, formatFilePath, keepalivedQuote } from './quote';
@@ -326,7 +327,15 @@ function resolveTrackScript(track: KeepalivedTrackScript): {
 }
 
 function virtualAddress(value: string, ctx: QuoteContext): string {
-  if (isUnresolved(value)) return value;
+  if (isUnresolved(value)) {
+    requireTokenText(value, {
+      pattern: '^[0-9A-Fa-f:.]+(/[0-9]{1,3})?$',
+      allowed: 'an IPv4 or IPv6 address, optionally with a prefix length',
+      path: ctx.path,
+      what: ctx.what,
+    });
+    return value;
+  }
   const m = /^([^/]+)(?:\/([0-9]{1,3}))?$/.exec(typeof value === 'string' ? value : '');
   const ip = m ? parseIp(m[1]) : undefined;
   const prefix = m?.[2] === undefined ? undefined : Number(m[2]);

@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr, isWorldCidr } from '../core/validate';
+import { checkCidr, checkOneOf, isWorldCidr } from '../core/validate';
 import { checkAbsolutePath } from './systemd';
 
 /**
@@ -46,7 +46,8 @@ export function renderExports(exports: readonly NfsExport[], path = 'exports'): 
       });
     }
     seen.add(e.path);
-    if (e.clients.length === 0) {
+    if (e.squash !== undefined) checkOneOf(path, 'squash', e.squash, ['root', 'all'] as const);
+    if (!Array.isArray(e.clients) || e.clients.length === 0) {
       throw new ValidationError({
         path,
         what: `clients of ${e.path}`,

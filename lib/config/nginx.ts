@@ -820,7 +820,14 @@ function resolveListener(
           literalNumber(t.redirectFromPort, { path, what: 'tls.redirectFromPort' }),
         );
       if (t.hstsMaxAgeSeconds !== undefined)
-        checkSeconds(path, 'tls.hstsMaxAgeSeconds', t.hstsMaxAgeSeconds, 63072000);
+        checkInteger(
+          path,
+          'tls.hstsMaxAgeSeconds',
+          t.hstsMaxAgeSeconds,
+          1,
+          63072000,
+          'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
+        );
       tls = {
         certificatePath: formatFilePath(cert.certificatePath, {
           path,

@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors';
 import { parseIp } from '../core/validate';
 import { isUnresolved, splitTokens } from '../core/tokens';
+import { requireTokenText, tokenRule } from '../core/token-rules';
 
 /**
  * Quoting, one function per dialect (STYLE "Rendering configuration text"). Each takes a user
@@ -96,6 +97,10 @@ export function nginxQuote(value: string, options: NginxQuoteOptions): string {
     }
   }
   if (parts.length === 1 && BARE.test(value)) return value;
+  requireTokenText(
+    value,
+    tokenRule(options.variables ? 'doubleQuotedNoVariables' : 'doubleQuoted', options.path, options.what),
+  );
   return `"${parts.map((p, i) => (i % 2 === 1 ? p : p.replace(/[\\"]/g, '\\$&'))).join('')}"`;
 }
 
@@ -116,6 +121,7 @@ export function pcreLiteral(text: string): string {
 export function haproxyQuote(value: string, ctx: QuoteContext): string {
   const parts = checkText(ctx, value, 'HAProxy', 'text without control characters (newline, tab, …)');
   if (parts.length === 1 && BARE.test(value)) return value;
+  requireTokenText(value, tokenRule('singleQuoted', ctx.path, ctx.what));
   return `'${parts.map((p, i) => (i % 2 === 1 ? p : p.replace(/'/g, "'\\''"))).join('')}'`;
 }
 
@@ -125,6 +131,12 @@ export function haproxyQuote(value: string, ctx: QuoteContext): string {
  */
 export function haproxyLogFormatQuote(value: string, ctx: QuoteContext): string {
   checkText(ctx, value, 'HAProxy', 'text without control characters (newline, tab, …)');
+  requireTokenText(value, {
+    pattern: `^[^\\x00-\\x1f\\x7f'%]*$`,
+    allowed: "one line of text without `'` or `%` (HAProxy reads %[…] as a sample fetch)",
+    path: ctx.path,
+    what: ctx.what,
+  });
   return haproxyQuote(
     splitTokens(value)
       .map((p, i) => (i % 2 === 1 ? p : p.replace(/%/g, '%%')))
@@ -154,6 +166,7 @@ export function keepalivedQuote(value: string, ctx: QuoteContext): string {
     }
   }
   if (parts.length === 1 && BARE.test(value)) return value;
+  requireTokenText(value, tokenRule('keepalived', ctx.path, ctx.what));
   return `"${value}"`;
 }
 
@@ -165,7 +178,10 @@ const HOST_NAME =
  * returns it ready for `host:port`: IPv6 in brackets, tokens untouched.
  */
 export function formatHost(host: string, ctx: QuoteContext): string {
-  if (isUnresolved(host)) return host;
+  if (isUnresolved(host)) {
+    requireTokenText(host, tokenRule('host', ctx.path, ctx.what));
+    return host;
+  }
   const bare = typeof host === 'string' ? host.replace(/^\[(.*)\]$/, '$1') : host;
   if (typeof bare === 'string') {
     const ip = parseIp(bare);
@@ -185,7 +201,10 @@ export function formatHost(host: string, ctx: QuoteContext): string {
  * as given.
  */
 export function formatAddress(address: string, ctx: QuoteContext): string {
-  if (isUnresolved(address)) return address;
+  if (isUnresolved(address)) {
+    requireTokenText(address, tokenRule('address', ctx.path, ctx.what));
+    return address;
+  }
   if (typeof address === 'string' && parseIp(address)) return address;
   return reject(ctx, address, 'an IPv4 or IPv6 address', 'give a literal address, e.g. "10.0.0.5"');
 }
@@ -195,7 +214,10 @@ export function formatAddress(address: string, ctx: QuoteContext): string {
  * returns it: such a path needs no quoting in any dialect.
  */
 export function formatFilePath(path: string, ctx: QuoteContext): string {
-  if (isUnresolved(path)) return path;
+  if (isUnresolved(path)) {
+    requireTokenText(path, tokenRule('filePath', ctx.path, ctx.what));
+    return path;
+  }
   if (typeof path === 'string' && /^\/[A-Za-z0-9._/@+-]*$/.test(path) && !/(^|\/)\.\.(\/|$)/.test(path)) {
     return path;
   }
@@ -213,7 +235,10 @@ export function formatFilePath(path: string, ctx: QuoteContext): string {
  * those, so such a value could never arrive or match as written).
  */
 export function checkHeaderValue(value: string, ctx: QuoteContext): void {
-  if (isUnresolved(value)) return;
+  if (isUnresolved(value)) {
+    requireTokenText(value, tokenRule('headerValue', ctx.path, ctx.what));
+    return;
+  }
   const allowed = 'printable ASCII text, not empty, without leading or trailing spaces';
   if (typeof value !== 'string' || value.length === 0) {
     reject(ctx, value, allowed, 'give the header value; leave the value out to match any value');

@@ -1,6 +1,7 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
-import { checkInteger, checkPort, parseIp } from '../core/validate';
+import { requireTokenText, tokenRule } from '../core/token-rules';
+import { checkInteger, checkOneOf, checkPort, parseIp } from '../core/validate';
 import { checkAbsolutePath } from './systemd';
 
 /** What Redis does when `maxmemory` is reached. */
@@ -141,7 +142,10 @@ export interface RedisConfig {
  * passwords do).
  */
 export function quoteRedisArg(value: string, path = 'redis.conf', what = 'argument'): string {
-  if (isUnresolved(value)) return `"${value}"`;
+  if (isUnresolved(value)) {
+    requireTokenText(value, tokenRule('doubleQuoted', path, what));
+    return `"${value}"`;
+  }
   if (hasControlCharacter(value)) {
     throw new ValidationError({
       path,
@@ -301,8 +305,12 @@ function checkRedisConfig(config: RedisConfig, path: string): void {
       });
     }
   }
+  if (config.appendFsync !== undefined)
+    checkOneOf(path, 'appendFsync', config.appendFsync, ['always', 'everysec', 'no'] as const);
   const tls = config.tls;
   if (tls) {
+    if (tls.authClients !== undefined)
+      checkOneOf(path, 'tls authClients', tls.authClients, ['no', 'optional', 'yes'] as const);
     checkPort(path, 'tls port', tls.port ?? 6380);
     checkAbsolutePath(path, 'tls certFile', tls.certFile);
     checkAbsolutePath(path, 'tls keyFile', tls.keyFile);

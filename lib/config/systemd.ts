@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
+import { requireTokenText, tokenRule } from '../core/token-rules';
 
 /**
  * systemd unit files (service, timer, drop-in) from a typed model, and the path and shell
@@ -89,7 +90,10 @@ const SAFE_PATH = /^\/[A-Za-z0-9._@+/-]*$/;
  * or `..` parts): safe unquoted in fstab, exports, unit files and shell.
  */
 export function checkAbsolutePath(path: string, what: string, value: string): void {
-  if (isUnresolved(value)) return;
+  if (isUnresolved(value)) {
+    requireTokenText(value, tokenRule('filePath', path, what));
+    return;
+  }
   if (typeof value !== 'string' || !SAFE_PATH.test(value) || value.split('/').includes('..')) {
     throw new ValidationError({
       path,
@@ -108,6 +112,7 @@ export function checkAbsolutePath(path: string, what: string, value: string): vo
  */
 export function shellQuote(value: string): string {
   if (/^[A-Za-z0-9._@+/:=,-]+$/.test(value) && !isUnresolved(value)) return value;
+  requireTokenText(value, tokenRule('singleQuoted', 'shell script', 'a quoted word'));
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

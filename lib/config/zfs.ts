@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
+import { requireTokenText } from '../core/token-rules';
 import { checkInteger } from '../core/validate';
 import { checkAbsolutePath, renderShellSettings, renderSystemdUnit, SystemdUnit } from './systemd';
 
@@ -447,10 +448,22 @@ export function renderZfsAuthorizedKey(
   path = 'zfs replica',
 ): string {
   const key = options.publicKey;
-  if (
-    !isUnresolved(key) &&
-    !/^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\r\n"]*)?$/.test(key)
-  ) {
+  const keyPattern = /^(ssh-(rsa|ed25519)|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( [^\r\n"]*)?$/;
+  // A referenced key (a generated keypair's) is the provider's format; Terraform refuses what
+  // would change the meaning of the line: a line break (another key) or a quote.
+  requireTokenText(key, {
+    pattern: '^[^\\x00-\\x1f\\x7f"]*$',
+    allowed: 'one OpenSSH public key line without `"`',
+    path,
+    what: 'public key',
+  });
+  requireTokenText(options.from, {
+    pattern: '^[0-9A-Fa-f.:/]+$',
+    allowed: "the primary's IP address or CIDR",
+    path,
+    what: 'from',
+  });
+  if (!isUnresolved(key) && !keyPattern.test(key)) {
     throw new ValidationError({
       path,
       what: 'public key',

@@ -17,7 +17,7 @@ import {
 } from './balancer';
 import { ValidationError } from './errors';
 import { isUnresolved } from './tokens';
-import { checkCidr, checkPort, checkUnique } from './validate';
+import { checkCidr, checkInteger, checkOneOf, checkPort, checkUnique } from './validate';
 
 /** What a backend plugs into {@link BalancerModel}. */
 export interface BalancerModelOptions {
@@ -139,6 +139,15 @@ export class BalancerModel {
     );
     this.checkOwnPool(path, 'defaultPool', options.defaultPool);
     this.checkTls(path, listener);
+    if (options.rules !== undefined && !Array.isArray(options.rules)) {
+      throw new ValidationError({
+        path,
+        what: 'rules',
+        value: options.rules,
+        allowed: 'a list of routing rules',
+        fix: 'give rules as an array, e.g. [{ pathPrefix: "/api/", pool: api }]',
+      });
+    }
     for (const [i, rule] of (options.rules ?? []).entries()) {
       const where = `${path} rule ${i + 1}`;
       requireCapability(caps, where, 'routing rules', 'rules', caps.routingRules, 'none', 'routingRules');
@@ -189,6 +198,15 @@ export class BalancerModel {
         });
       }
     }
+    if (options.allowedCidrs !== undefined && !Array.isArray(options.allowedCidrs)) {
+      throw new ValidationError({
+        path,
+        what: 'allowedCidrs',
+        value: options.allowedCidrs,
+        allowed: 'a list of CIDR blocks',
+        fix: 'write it as a list, e.g. ["0.0.0.0/0"]',
+      });
+    }
     for (const cidr of options.allowedCidrs ?? []) checkCidr(path, 'allowedCidrs entry', cidr);
     if (options.allowedCidrs && options.allowedCidrs.length === 0) {
       throw new ValidationError({
@@ -238,11 +256,12 @@ export class BalancerModel {
   }
 
   private checkOwnPool(path: string, what: string, pool: IBalancerPool): void {
-    if (this.poolMap.get(pool.name) !== pool) {
+    const known = pool !== null && typeof pool === 'object' && this.poolMap.get(pool.name) === pool;
+    if (!known) {
       throw new ValidationError({
         path,
         what,
-        value: pool.name,
+        value: pool !== null && typeof pool === 'object' ? pool.name : pool,
         allowed: `a pool of this balancer (${[...this.poolMap.keys()].join(', ') || 'none yet'})`,
         fix: "create the pool with this balancer's addPool() and pass that object",
       });
@@ -252,6 +271,48 @@ export class BalancerModel {
   private checkTls(path: string, listener: IBalancerListener): void {
     const tls = listener.options.tls;
     const caps = this.opts.capabilities;
+    if (tls !== undefined) {
+      if (tls === null || typeof tls !== 'object') {
+        throw new ValidationError({
+          path,
+          what: 'tls',
+          value: tls,
+          allowed: 'an object such as { certificate: { kind: "files", certificatePath, keyPath } }',
+          fix: 'give tls as an object, or leave it out for plain text',
+        });
+      }
+      if (tls.mode !== undefined)
+        checkOneOf(path, 'tls.mode', tls.mode, ['terminate', 'passthrough'] as const);
+      if (tls.versions !== undefined) {
+        if (!Array.isArray(tls.versions) || tls.versions.length === 0) {
+          throw new ValidationError({
+            path,
+            what: 'tls.versions',
+            value: tls.versions,
+            allowed: 'a non-empty list of "TLSv1.2" and/or "TLSv1.3"',
+            fix: 'leave it out for both, or list the versions',
+          });
+        }
+        for (const v of tls.versions)
+          checkOneOf(path, 'tls.versions entry', v, ['TLSv1.2', 'TLSv1.3'] as const);
+      }
+      if (tls.certificate !== undefined) {
+        checkOneOf(path, 'tls.certificate.kind', (tls.certificate as { kind?: unknown } | null)?.kind, [
+          'files',
+          'barbican',
+        ] as const);
+      }
+      if (tls.hstsMaxAgeSeconds !== undefined) {
+        checkInteger(
+          path,
+          'tls.hstsMaxAgeSeconds',
+          tls.hstsMaxAgeSeconds,
+          1,
+          63072000,
+          'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
+        );
+      }
+    }
     if (!tls) {
       if (listener.protocol === 'https') {
         throw new ValidationError({

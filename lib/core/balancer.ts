@@ -9,7 +9,7 @@ import {
 import { Connections, IConnectable } from './connections';
 import { ValidationError } from './errors';
 import { isUnresolved } from './tokens';
-import { checkInteger, checkName, checkPort, checkUnique } from './validate';
+import { checkInteger, checkName, checkOneOf, checkPort, checkUnique } from './validate';
 
 /**
  * One member of a pool: nginx `server`, HAProxy `server`, Octavia member. Written `host:port`.
@@ -270,7 +270,10 @@ export class BalancerPool implements IBalancerPool {
   ) {
     const path = `${owner.path} pool '${name}'`;
     checkName(owner.path, 'pool id', name);
+    checkOptionsObject(path, 'pool options', options);
     checkPort(path, 'port', options.port);
+    if (options.protocol !== undefined)
+      checkOneOf(path, 'protocol', options.protocol, ['http', 'https', 'tcp', 'udp'] as const);
     if (options.keepaliveConnections !== undefined) {
       checkInteger(
         path,
@@ -360,6 +363,19 @@ export class BalancerPool implements IBalancerPool {
   }
 }
 
+/** Throws unless `options` is an object (a JavaScript caller may pass nothing or a string). */
+function checkOptionsObject(path: string, what: string, options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ValidationError({
+      path,
+      what,
+      value: options,
+      allowed: 'an object with at least a port, e.g. { port: 8080 }',
+      fix: 'pass the options object as the second argument',
+    });
+  }
+}
+
 /** The listener record every backend shares. */
 export class BalancerListener implements IBalancerListener {
   /** The effective protocol. */
@@ -374,7 +390,20 @@ export class BalancerListener implements IBalancerListener {
   ) {
     checkName(owner.path, 'listener id', name);
     const path = `${owner.path} listener '${name}'`;
+    checkOptionsObject(path, 'listener options', options);
     checkPort(path, 'port', options.port);
+    if (options.protocol !== undefined)
+      checkOneOf(path, 'protocol', options.protocol, ['http', 'https', 'tcp', 'udp'] as const);
+    const pool = options.defaultPool as IBalancerPool | undefined;
+    if (pool === null || typeof pool !== 'object' || typeof pool.name !== 'string') {
+      throw new ValidationError({
+        path,
+        what: 'defaultPool',
+        value: pool === undefined ? undefined : typeof pool,
+        allowed: "a pool returned by this balancer's addPool()",
+        fix: 'add the pool first and pass it: addListener(id, { port, defaultPool: pool })',
+      });
+    }
     this.protocol =
       options.protocol ?? (options.tls && options.tls.mode !== 'passthrough' ? 'https' : 'http');
     if (options.rateLimitPerSecond !== undefined) {

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { checkInteger, checkSeconds } from './validate';
+import { checkInteger, checkOneOf, checkSeconds } from './validate';
 import { isUnresolved } from './tokens';
 
 /**
@@ -112,7 +112,14 @@ export class Stickiness {
   ): Stickiness {
     checkHeaderName('Stickiness.insertCookie', 'cookie name', name);
     if (options.maxAgeSeconds !== undefined)
-      checkSeconds('Stickiness.insertCookie', 'maxAgeSeconds', options.maxAgeSeconds, 31536000);
+      checkInteger(
+        'Stickiness.insertCookie',
+        'maxAgeSeconds',
+        options.maxAgeSeconds,
+        1,
+        31536000,
+        'give whole seconds (cookie Max-Age is an integer), e.g. 3600',
+      );
     return new Stickiness('insert-cookie', name, options.maxAgeSeconds);
   }
   /** Follow the application's own session cookie, e.g. `JSESSIONID`. */
@@ -413,6 +420,8 @@ export interface PoolRequirements {
  */
 export function checkPoolRequirements(caps: BalancerCapabilities, path: string, req: PoolRequirements): void {
   const algo = req.algorithm;
+  checkAlgorithm(path, algo);
+  if (req.stickiness !== undefined) checkStickiness(path, req.stickiness);
   requireCapability(caps, path, 'algorithm', algo.kind, caps.algorithms.includes(algo.kind), caps.algorithms);
   const sticky = req.stickiness;
   if (sticky) {
@@ -473,17 +482,114 @@ export function checkPoolRequirements(caps: BalancerCapabilities, path: string, 
   }
 }
 
+const ALGORITHM_KINDS: readonly AlgorithmKind[] = [
+  'round-robin',
+  'least-connections',
+  'source-ip',
+  'source-ip-port',
+  'hash-header',
+  'hash-cookie',
+  'hash-uri',
+  'random-two',
+];
+
+/**
+ * Checks an {@link Algorithm} at run time: a JavaScript caller or JSON can pass a plain object
+ * that never went through the static factories (and their header-name check).
+ */
+export function checkAlgorithm(path: string, algo: Algorithm): void {
+  const given = algo as unknown as { kind?: unknown; key?: unknown } | undefined;
+  if (given === null || typeof given !== 'object') {
+    throw new ValidationError({
+      path,
+      what: 'algorithm',
+      value: algo,
+      allowed: 'an Algorithm, e.g. Algorithm.roundRobin() or Algorithm.hashHeader("machineid")',
+      fix: 'build the algorithm with one of the Algorithm static methods',
+    });
+  }
+  checkOneOf(
+    path,
+    'algorithm kind',
+    given.kind,
+    ALGORITHM_KINDS,
+    'build the algorithm with one of the Algorithm static methods',
+  );
+  if (given.kind === 'hash-header' || given.kind === 'hash-cookie') {
+    checkHeaderName(
+      path,
+      `${given.kind === 'hash-header' ? 'header' : 'cookie'} name of the algorithm`,
+      given.key as string,
+    );
+  }
+}
+
+/** Checks a {@link Stickiness} at run time (see {@link checkAlgorithm}). */
+export function checkStickiness(path: string, sticky: Stickiness): void {
+  const given = sticky as unknown as
+    { kind?: unknown; cookieName?: unknown; maxAgeSeconds?: unknown } | undefined;
+  if (given === null || typeof given !== 'object') {
+    throw new ValidationError({
+      path,
+      what: 'stickiness',
+      value: sticky,
+      allowed: 'a Stickiness, e.g. Stickiness.sourceIp() or Stickiness.insertCookie()',
+      fix: 'build it with one of the Stickiness static methods',
+    });
+  }
+  checkOneOf(
+    path,
+    'stickiness kind',
+    given.kind,
+    ['insert-cookie', 'app-cookie', 'source-ip'] as const,
+    'build it with one of the Stickiness static methods',
+  );
+  if (given.kind !== 'source-ip')
+    checkHeaderName(path, 'cookie name of the stickiness', given.cookieName as string);
+  if (given.maxAgeSeconds !== undefined) {
+    checkInteger(
+      path,
+      'stickiness maxAgeSeconds',
+      given.maxAgeSeconds as number,
+      1,
+      31536000,
+      'give whole seconds, e.g. 3600',
+    );
+  }
+}
+
+/**
+ * The probe timeout of an active check: as given, else 3 s but never more than the interval
+ * (a user who sets only `intervalSeconds: 2` gets a 2 s timeout, not an error).
+ */
+export function effectiveProbeTimeout(active: ActiveHealthCheck): number {
+  return active.timeoutSeconds ?? Math.min(3, active.intervalSeconds ?? 5);
+}
+
 /** Validates the numbers and texts of an active health check. */
 export function checkActiveHealthCheck(path: string, active: ActiveHealthCheck): void {
+  if (active === null || typeof active !== 'object') {
+    throw new ValidationError({
+      path,
+      what: 'healthCheck.active',
+      value: active,
+      allowed: 'an object such as { path: "/health" }',
+      fix: 'give the active check as an object, or leave it out',
+    });
+  }
+  if (active.protocol !== undefined)
+    checkOneOf(path, 'healthCheck.active.protocol', active.protocol, ['http', 'https', 'tcp'] as const);
+  if (active.method !== undefined)
+    checkOneOf(path, 'healthCheck.active.method', active.method, ['GET', 'HEAD', 'OPTIONS'] as const);
   if (active.intervalSeconds !== undefined)
     checkSeconds(path, 'healthCheck.active.intervalSeconds', active.intervalSeconds, 3600);
   if (active.timeoutSeconds !== undefined)
     checkSeconds(path, 'healthCheck.active.timeoutSeconds', active.timeoutSeconds, 3600);
-  if ((active.timeoutSeconds ?? 3) > (active.intervalSeconds ?? 5)) {
+  if (effectiveProbeTimeout(active) > (active.intervalSeconds ?? 5)) {
     throw new ValidationError({
       path,
       what: 'healthCheck.active.timeoutSeconds',
-      value: active.timeoutSeconds ?? 3,
+      value: active.timeoutSeconds,
       allowed: `at most intervalSeconds (${active.intervalSeconds ?? 5})`,
       fix: 'make the probe timeout shorter than the interval between probes',
     });
@@ -515,16 +621,29 @@ export function checkActiveHealthCheck(path: string, active: ActiveHealthCheck):
       fix: 'start the path with "/" and percent-encode spaces and other characters',
     });
   }
-  if (
-    active.expectedCodes !== undefined &&
-    !/^[1-5][0-9]{2}((-|,)[1-5][0-9]{2})*$/.test(active.expectedCodes)
-  ) {
+  if (active.expectedCodes !== undefined) checkExpectedCodes(path, active.expectedCodes);
+}
+
+/**
+ * Throws unless `codes` is a status code, a range `low-high` with low ≤ high, or a comma list
+ * of those (`"200"`, `"200-399"`, `"200,204"`), each code from 100 to 599.
+ */
+export function checkExpectedCodes(path: string, codes: string): void {
+  const items = typeof codes === 'string' ? codes.split(',') : [];
+  const good =
+    items.length > 0 &&
+    items.every((item) => {
+      const m = /^([1-5][0-9]{2})(?:-([1-5][0-9]{2}))?$/.exec(item);
+      return m !== null && (m[2] === undefined || Number(m[1]) <= Number(m[2]));
+    });
+  if (!good) {
     throw new ValidationError({
       path,
       what: 'healthCheck.active.expectedCodes',
-      value: active.expectedCodes,
-      allowed: 'a status code, a range or a list: "200", "200-399", "200,204"',
-      fix: 'write the codes without spaces',
+      value: codes,
+      allowed:
+        'a status code (100–599), a range low-high with low ≤ high, or a comma list: "200", "200-399", "200,204"',
+      fix: 'write the codes without spaces, each range from the lower code to the higher',
     });
   }
 }

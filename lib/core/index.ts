@@ -9,3 +9,5 @@ export * from './balancing';
 export * from './balancer';
 export * from './balancer-model';
 export * from './host-files';
+export * from './token-rules';
+export * from './token-checks';

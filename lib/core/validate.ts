@@ -44,12 +44,13 @@ export function checkInteger(
 /** Throws unless `value` is a positive finite number of seconds (fractions allowed). */
 export function checkSeconds(path: string, what: string, value: number, max = 86400): void {
   if (isUnresolved(value)) return;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value > max) {
+  // nginx and HAProxy count in milliseconds: less than 1 ms would be written `0ms`, which both refuse.
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0.001 || value > max) {
     throw new ValidationError({
       path,
       what,
       value,
-      allowed: `a number of seconds greater than 0 and at most ${max}`,
+      allowed: `a number of seconds from 0.001 (1 ms) to ${max}`,
       fix: 'give the duration in seconds, e.g. 3 or 0.5',
     });
   }
@@ -221,4 +222,26 @@ export function checkUnique(
       fix: 'choose another name; names are stable keys, so each must be unique',
     });
   }
+}
+
+/**
+ * Throws unless `value` is one of `allowed` (exactly, case included). TypeScript's union types
+ * do not reach JavaScript callers or JSON configuration: every enum-like option is checked here
+ * where it enters, before it can reach configuration text.
+ */
+export function checkOneOf<T extends string>(
+  path: string,
+  what: string,
+  value: unknown,
+  allowed: readonly T[],
+  fix = `use one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`,
+): asserts value is T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return;
+  throw new ValidationError({
+    path,
+    what,
+    value,
+    allowed: allowed.map((a) => JSON.stringify(a)).join(', '),
+    fix,
+  });
 }

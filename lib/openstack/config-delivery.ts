@@ -10,6 +10,7 @@ import { escapeTerraformTemplate, resolveReferences } from '../core/escape';
 import { ContentFingerprint, contentFingerprint } from '../core/fingerprint';
 import { HOST_MANIFEST_KEY, HostFile, recordHostManifest } from '../core/host-files';
 import { ValidationError } from '../core/errors';
+import { addTokenPreconditions } from '../core/token-checks';
 import { checkPort } from '../core/validate';
 import { ApplyScriptModel, ManagedDirectory, renderApplyScript } from '../config/delivery';
 
@@ -195,6 +196,9 @@ export class ConfigDelivery extends Construct {
       dependsOn: props.dependsOn,
       connection,
     });
+    // Terraform checks every reference in the pushed text against the rule its place in the text
+    // needs, at plan time (a value that would rewrite the configuration stops the plan).
+    addTokenPreconditions(this.resource, () => this.files.flatMap((f) => [f.path, f.content]));
     // The provisioners (one upload per file) and the manifest are produced at synth, from the
     // files as they stand then.
     // Both carry the files' text, with the references resolved here once each (see

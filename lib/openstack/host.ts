@@ -6,6 +6,8 @@ import { HOST_MANIFEST_KEY, HostManifest, recordHostManifest } from '../core/hos
 import { CloudConfig, mergeCloudConfigs, renderCloudConfig } from '../config/cloud-init';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
+import { addTokenPreconditions } from '../core/token-checks';
+import { tokenRule } from '../core/token-rules';
 import { checkInteger, checkName } from '../core/validate';
 import { BlockstorageVolumeV3 } from '../../.gen/providers/openstack/blockstorage-volume-v3';
 import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instance-v2';
@@ -217,6 +219,16 @@ export class Host extends Construct implements IConnectable {
           }
         : {}),
     });
+    // Terraform checks every reference in the user data at plan time: against the rule of its
+    // place in a file, and as a YAML double-quoted scalar of the cloud-config.
+    addTokenPreconditions(
+      this.instance,
+      () => {
+        const text = this.userData;
+        return text === undefined ? [] : [text];
+      },
+      tokenRule('doubleQuoted', `${path} cloud-init`, 'a Terraform reference in the cloud-config'),
+    );
     // The manifest lists the final files too: produced at synth, like the user data.
     this.instance.addOverride(
       `//.${HOST_MANIFEST_KEY}`,

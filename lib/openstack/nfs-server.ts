@@ -3,7 +3,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr, checkInteger, checkName, cidrContains, parseCidr } from '../core/validate';
+import { checkCidr, checkInteger, checkName, checkOneOf, cidrContains, parseCidr } from '../core/validate';
 import { CloudConfig } from '../config/cloud-init';
 import { NfsVersion, renderExports, renderNfsMountEntry, renderNfsServerConf } from '../config/nfs';
 import { checkAbsolutePath } from '../config/systemd';
@@ -252,6 +252,8 @@ export class NfsServer extends Construct implements IConnectable {
         fix: 'give the numbers of the user and group your app runs as on the clients',
       });
     }
+    if (props.squash !== undefined) checkOneOf(path, 'squash', props.squash, ['root', 'all'] as const);
+    if (props.version !== undefined) checkOneOf(path, 'version', props.version, ['4.1', '4.2'] as const);
     this.version = props.version ?? '4.2';
     this.exportTo = props.exportTo ?? [props.network.subnet.cidr];
     if (this.exportTo.length === 0) {

@@ -7,6 +7,7 @@ import {
   ListenerProtocol,
   ListenerTls,
   StickinessKind,
+  effectiveProbeTimeout,
   requireCapability,
 } from '../core/balancing';
 import {
@@ -621,7 +622,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         poolId: resource.id,
         type,
         delay: active.intervalSeconds ?? 5,
-        timeout: active.timeoutSeconds ?? 3,
+        timeout: effectiveProbeTimeout(active),
         maxRetries: active.healthyThreshold ?? 2,
         maxRetriesDown: active.unhealthyThreshold ?? 3,
         ...(http

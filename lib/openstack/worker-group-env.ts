@@ -1,5 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved, splitTokens } from '../core/tokens';
+import { requireTokenText, tokenRule } from '../core/token-rules';
 
 /**
  * The application's environment file (`/etc/webfarm/<group>.env`): one `NAME=value` line per
@@ -74,6 +75,8 @@ export function checkEnvValue(path: string, name: string, value: string): void {
       fix: "drop the ' from the text around the reference, or pass the reference alone",
     });
   }
+  // Terraform checks the reference's value at plan time (see TokenTextRule).
+  requireTokenText(value, tokenRule('envValue', path, `value of ${name}`));
 }
 
 /** Quotes one value for the environment file (validated with {@link checkEnvValue} first). */

@@ -195,7 +195,7 @@ describe('Health check and stickiness validation', () => {
     const { lb } = balancer();
     for (const bad of ['200, 204', '600', '2xx', '200-']) {
       expect(() => lb.addPool('api', { port: 80, healthCheck: { active: { expectedCodes: bad } } })).toThrow(
-        `noop/Balancer pool 'api': healthCheck.active.expectedCodes ${JSON.stringify(bad)} is not allowed; allowed: a status code, a range or a list: "200", "200-399", "200,204". Fix: write the codes without spaces`,
+        `noop/Balancer pool 'api': healthCheck.active.expectedCodes ${JSON.stringify(bad)} is not allowed; allowed: a status code (100–599), a range low-high with low ≤ high, or a comma list: "200", "200-399", "200,204". Fix: write the codes without spaces, each range from the lower code to the higher`,
       );
     }
     expect(
@@ -206,7 +206,7 @@ describe('Health check and stickiness validation', () => {
   it('fails on a check interval of 0 seconds', () => {
     const { lb } = balancer();
     expect(() => lb.addPool('api', { port: 80, healthCheck: { active: { intervalSeconds: 0 } } })).toThrow(
-      `noop/Balancer pool 'api': healthCheck.active.intervalSeconds 0 is not allowed; allowed: a number of seconds greater than 0 and at most 3600. Fix: give the duration in seconds, e.g. 3 or 0.5`,
+      `noop/Balancer pool 'api': healthCheck.active.intervalSeconds 0 is not allowed; allowed: a number of seconds from 0.001 (1 ms) to 3600. Fix: give the duration in seconds, e.g. 3 or 0.5`,
     );
   });
 
@@ -215,7 +215,7 @@ describe('Health check and stickiness validation', () => {
     expect(() =>
       lb.addPool('api', { port: 80, healthCheck: { passive: { failTimeoutSeconds: 3601 } } }),
     ).toThrow(
-      `noop/Balancer pool 'api': healthCheck.passive.failTimeoutSeconds 3601 is not allowed; allowed: a number of seconds greater than 0 and at most 3600.`,
+      `noop/Balancer pool 'api': healthCheck.passive.failTimeoutSeconds 3601 is not allowed; allowed: a number of seconds from 0.001 (1 ms) to 3600.`,
     );
     expect(() =>
       lb.addPool('api', { port: 80, healthCheck: { passive: { failTimeoutSeconds: Number.NaN } } }),
@@ -224,7 +224,7 @@ describe('Health check and stickiness validation', () => {
 
   it('fails on a cookie max age of 0 or more than a year', () => {
     expect(() => Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 0 })).toThrow(
-      'Stickiness.insertCookie: maxAgeSeconds 0 is not allowed; allowed: a number of seconds greater than 0 and at most 31536000. Fix: give the duration in seconds, e.g. 3 or 0.5',
+      'Stickiness.insertCookie: maxAgeSeconds 0 is not allowed; allowed: an integer from 1 to 31536000. Fix: give whole seconds (cookie Max-Age is an integer), e.g. 3600',
     );
     expect(() => Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 31536001 })).toThrow(
       'Stickiness.insertCookie: maxAgeSeconds 31536001 is not allowed;',

@@ -1,0 +1,63 @@
+import { Fn, Lazy, TerraformResource, Token } from './cdk';
+import { escapeTerraformFunctionArgument, escapeTerraformTemplate } from './escape';
+import { TokenTextRule, tokenRule, tokensInText } from './token-rules';
+
+/** One `lifecycle.precondition` block, as Terraform JSON spells it. */
+export interface TerraformPrecondition {
+  /** A boolean expression. */
+  readonly condition: string;
+  /** The message Terraform prints when the condition is false. */
+  readonly error_message: string;
+}
+
+/**
+ * The preconditions that make Terraform check every reference in `texts` against the rules the
+ * renderers recorded for it (see `TokenTextRule`): one per reference and rule, `can(regex(…))`.
+ * A reference without a recorded rule must be one plain word (`fallback`), unless it is a whole
+ * text by itself; `carrier` applies to every reference (the quoting of the text that carries them).
+ */
+export function tokenPreconditions(
+  texts: readonly string[],
+  path: string,
+  carrier?: TokenTextRule,
+): TerraformPrecondition[] {
+  const fallback = tokenRule('word', path, 'a Terraform reference in configuration text');
+  const seen = new Set<string>();
+  const out: TerraformPrecondition[] = [];
+  for (const { token, rules } of tokensInText(texts, fallback, carrier)) {
+    for (const rule of rules) {
+      const key = `${token}\n${rule.pattern}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push({
+        condition: Token.asString(Fn.can(Fn.regex(escapeTerraformFunctionArgument(rule.pattern), token))),
+        error_message: escapeTerraformTemplate(
+          `${rule.path}: ${rule.what} is a Terraform reference whose value is not allowed in this ` +
+            `configuration text; allowed: ${rule.allowed}. Fix: give a value that is ${rule.allowed} ` +
+            '(webfarm checks it here because the value is not known at synth).',
+        ),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Adds `lifecycle.precondition` blocks to `resource`, produced at synth from the texts it carries
+ * then (see {@link tokenPreconditions}); none when the texts hold no reference.
+ */
+export function addTokenPreconditions(
+  resource: TerraformResource,
+  texts: () => readonly string[],
+  carrier?: TokenTextRule,
+): void {
+  resource.addOverride(
+    'lifecycle.precondition',
+    Lazy.anyValue({
+      produce: () => {
+        const list = tokenPreconditions(texts(), resource.node.path, carrier);
+        return list.length ? list : undefined;
+      },
+    }),
+  );
+}
