@@ -174,12 +174,18 @@ export function renderCloudConfig(config: CloudConfig, path = 'cloud-init'): str
 function checkCloudConfig(config: CloudConfig, path: string): void {
   const seen = new Set<string>();
   for (const f of config.writeFiles ?? []) {
-    if (!isUnresolved(f.path) && !/^\/[A-Za-z0-9._@+/-]+$/.test(f.path)) {
+    if (
+      !isUnresolved(f.path) &&
+      (typeof f.path !== 'string' ||
+        !/^\/[A-Za-z0-9._@+/-]+$/.test(f.path) ||
+        f.path.split('/').some((part) => part === '.' || part === '..') ||
+        f.path.endsWith('/'))
+    ) {
       throw new ValidationError({
         path,
         what: 'write_files path',
         value: f.path,
-        allowed: 'an absolute path of letters, digits and ._@+/-',
+        allowed: 'an absolute path of letters, digits and ._@+/- without "." or ".." parts, naming a file',
         fix: 'give the absolute path of the file on the host',
       });
     }

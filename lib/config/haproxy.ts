@@ -24,6 +24,7 @@ import {
   formatAddress,
   formatFilePath,
   formatHost,
+  formatNodeHost,
   formatSeconds,
   haproxyLogFormatQuote,
   haproxyQuote,
@@ -680,7 +681,7 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
     }
     return {
       name: node.name,
-      address: `${formatHost(node.host, { path, what: `host of node '${node.name}'` })}:${port}`,
+      address: `${formatNodeHost(node.host, { path, what: `host of node '${node.name}'` }, 'HAProxy')}:${port}`,
       weight: node.weight,
       backup: !!node.backup,
     };

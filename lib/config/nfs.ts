@@ -1,6 +1,6 @@
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr, checkOneOf, isWorldCidr } from '../core/validate';
+import { checkCidr, checkOneOf, isWorldCidr, isWorldSizedCidr } from '../core/validate';
 import { checkAbsolutePath } from './systemd';
 
 /**
@@ -74,7 +74,7 @@ export function renderExports(exports: readonly NfsExport[], path = 'exports'): 
 
 function checkExportClient(path: string, client: string): void {
   if (isUnresolved(client)) return;
-  if (client === '*' || isWorldCidr(client) || /[*?]/.test(client)) {
+  if (client === '*' || isWorldCidr(client) || isWorldSizedCidr(client) || /[*?]/.test(client)) {
     throw new ValidationError({
       path,
       what: 'export client',

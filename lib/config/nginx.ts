@@ -22,6 +22,7 @@ import {
   formatAddress,
   formatFilePath,
   formatHost,
+  formatNodeHost,
   formatSeconds,
   literalNumber,
   nginxQuote,
@@ -558,7 +559,8 @@ function resolveModel(config: NginxConfig): ResolvedModel {
   }
 
   const listeners: ResolvedListener[] = [];
-  const usedPorts: number[] = status ? [status.port] : [];
+  // Ports are taken per transport: a tcp and a udp listener may share one (DNS on 53).
+  const usedPorts: string[] = status ? [`${status.port}/tcp`] : [];
   for (const listener of config.listeners) {
     checkUnique(
       where,
@@ -568,20 +570,21 @@ function resolveModel(config: NginxConfig): ResolvedModel {
     );
     const resolved = resolveListener(listener, pools, stream);
     const path = `nginx listener '${listener.name}'`;
-    for (const port of [
+    for (const [i, port] of [
       resolved.port,
       ...(resolved.tls?.redirectFromPort ? [resolved.tls.redirectFromPort] : []),
-    ]) {
-      if (usedPorts.includes(port)) {
+    ].entries()) {
+      const key = `${port}/${i === 0 && resolved.protocol === 'udp' ? 'udp' : 'tcp'}`;
+      if (usedPorts.includes(key)) {
         fail(
           path,
           'port',
           port,
-          `a port no other listener or the status server uses (in use: ${usedPorts.join(', ')})`,
+          `a port no other listener or the status server uses for the same transport (in use: ${usedPorts.join(', ')})`,
           'give each listener its own port (or move the status server with status.port)',
         );
       }
-      usedPorts.push(port);
+      usedPorts.push(key);
     }
     listeners.push(resolved);
   }
@@ -724,7 +727,7 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
     }
     return {
       name: node.name,
-      address: `${formatHost(node.host, ctx)}:${port}`,
+      address: `${formatNodeHost(node.host, ctx, 'nginx')}:${port}`,
       weight: node.weight,
       backup: !!node.backup,
     };

@@ -197,6 +197,34 @@ export function formatHost(host: string, ctx: QuoteContext): string {
 }
 
 /**
+ * Checks the host of a pool node for nginx or HAProxy and returns it ready for `host:port`: an
+ * IP address (IPv6 in brackets), `localhost`, or a Terraform reference that must resolve to an
+ * address. DNS names are refused: both daemons resolve them once, when the configuration is
+ * loaded, and fail the check (`host not found in upstream`) when a name does not resolve then,
+ * and never notice a changed address afterwards.
+ */
+export function formatNodeHost(host: string, ctx: QuoteContext, daemon: string): string {
+  if (isUnresolved(host)) {
+    requireTokenText(host, {
+      pattern: '^([0-9A-Fa-f:.]+|\\[[0-9A-Fa-f:.]+\\]|localhost)$',
+      allowed: 'an IPv4 or IPv6 address',
+      path: ctx.path,
+      what: ctx.what,
+    });
+    return host;
+  }
+  const formatted = formatHost(host, ctx);
+  const bare = formatted.replace(/^\[(.*)\]$/, '$1');
+  if (parseIp(bare) || bare === 'localhost') return formatted;
+  return reject(
+    ctx,
+    host,
+    'an IPv4 or IPv6 address (or "localhost")',
+    `give the node's address, e.g. a worker's private address: ${daemon} resolves names only when it loads its configuration, and refuses the whole configuration when one does not resolve`,
+  );
+}
+
+/**
  * Checks an IP address (or a Terraform token) that a daemon binds to or talks to, and returns it
  * as given.
  */

@@ -47,7 +47,12 @@ const DATASET = /^[A-Za-z][A-Za-z0-9_.-]{0,63}(\/[A-Za-z0-9_.-]{1,64})*$/;
 /** Throws unless `value` is a ZFS pool name. */
 export function checkZfsPool(path: string, value: string): void {
   if (isUnresolved(value)) return;
-  if (!POOL.test(value) || /^(mirror|raidz|draid|spare|log)/.test(value) || /^c[0-9]/.test(value)) {
+  if (
+    typeof value !== 'string' ||
+    !POOL.test(value) ||
+    /^(mirror|raidz|draid|spare|log)/.test(value) ||
+    /^c[0-9]/.test(value)
+  ) {
     throw new ValidationError({
       path,
       what: 'pool name',
@@ -61,12 +66,17 @@ export function checkZfsPool(path: string, value: string): void {
 /** Throws unless `value` is a dataset `pool/name[/…]`. */
 export function checkZfsDataset(path: string, value: string): void {
   if (isUnresolved(value)) return;
-  if (!DATASET.test(value) || !value.includes('/')) {
+  if (
+    typeof value !== 'string' ||
+    !DATASET.test(value) ||
+    !value.includes('/') ||
+    value.split('/').some((part) => part === '.' || part === '..')
+  ) {
     throw new ValidationError({
       path,
       what: 'dataset',
       value,
-      allowed: '"pool/name" of letters, digits and "_.-", e.g. "nsboot0/images"',
+      allowed: '"pool/name" of letters, digits and "_.-" (no "." or ".." parts), e.g. "nsboot0/images"',
       fix: 'name a dataset inside the pool (the pool root cannot be replicated with -R -I here)',
     });
   }

@@ -1,6 +1,7 @@
 import {
   Algorithm,
   BalancerCapabilities,
+  ListenerProtocol,
   checkHeaderName,
   checkPoolRequirements,
   requireCapability,
@@ -117,14 +118,28 @@ export class BalancerModel {
     const listener = new BalancerListener({ path: this.opts.path }, id, options);
     const path = `${this.opts.path} listener '${id}'`;
     const caps = this.opts.capabilities;
-    const usedPorts = [...this.listenerMap.values()].flatMap((l) => listenerPorts(l.options));
-    for (const port of listenerPorts(options)) {
-      if (usedPorts.includes(port)) {
+    // A port is taken per transport: a tcp and a udp listener may share one (DNS on 53).
+    const transport = (l: { protocol: ListenerProtocol }) => (l.protocol === 'udp' ? 'udp' : 'tcp');
+    const used = [...this.listenerMap.values()].flatMap((l) =>
+      listenerPorts(l.options).map((port, i) => `${port}/${i === 0 ? transport(l) : 'tcp'}`),
+    );
+    const own = listenerPorts(options).map((port, i) => `${port}/${i === 0 ? transport(listener) : 'tcp'}`);
+    if (own.length === 2 && options.port === options.tls?.redirectFromPort) {
+      throw new ValidationError({
+        path,
+        what: 'tls.redirectFromPort',
+        value: options.tls.redirectFromPort,
+        allowed: `a port other than the listener's own port ${options.port}`,
+        fix: 'redirect from the plain-HTTP port, e.g. 80, to the HTTPS listener on 443',
+      });
+    }
+    for (const [i, key] of own.entries()) {
+      if (used.includes(key)) {
         throw new ValidationError({
           path,
-          what: 'port',
-          value: port,
-          allowed: `a port no other listener of this balancer uses (in use: ${usedPorts.join(', ')})`,
+          what: i === 0 ? 'port' : 'tls.redirectFromPort',
+          value: listenerPorts(options)[i],
+          allowed: `a port no other listener of this balancer uses for the same transport (in use: ${used.join(', ')})`,
           fix: 'give each listener its own port, or add routing rules to the existing listener',
         });
       }

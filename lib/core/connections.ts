@@ -1,3 +1,4 @@
+import { ValidationError } from './errors';
 import { IPeer } from './peer';
 import { Port } from './port';
 
@@ -182,9 +183,13 @@ export class Connections implements IConnectable {
 
   private requireDefaultPort(method: string): Port {
     if (!this.defaultPort) {
-      throw new Error(
-        `Connections.${method}: this thing has no default port; name the port with allowFrom/allowTo`,
-      );
+      throw new ValidationError({
+        path: `Connections.${method}`,
+        what: 'default port',
+        value: undefined,
+        allowed: 'something that has a default port (a worker group with appPort)',
+        fix: 'give the group an appPort, or name the port with allowFrom/allowTo',
+      });
     }
     return this.defaultPort;
   }

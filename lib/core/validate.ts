@@ -245,3 +245,45 @@ export function checkOneOf<T extends string>(
     fix,
   });
 }
+
+/**
+ * True when `text` is a CIDR block so large that it stands for "anyone": an IPv4 prefix shorter
+ * than /8 or an IPv6 prefix shorter than /16 (the world, or the world split in halves). No
+ * private network, NFS client list or admin network is that large.
+ */
+export function isWorldSizedCidr(text: string): boolean {
+  if (isUnresolved(text) || typeof text !== 'string') return false;
+  const parsed = parseCidr(text);
+  if (!parsed) return false;
+  return parsed.prefix < (parsed.version === 4 ? 8 : 16);
+}
+
+/** Throws when `value` is a world-sized CIDR block (see {@link isWorldSizedCidr}). */
+export function checkNotWorldSized(path: string, what: string, value: string, fix: string): void {
+  if (!isWorldSizedCidr(value)) return;
+  throw new ValidationError({
+    path,
+    what,
+    value,
+    allowed: 'a CIDR block of /8 or longer (IPv4) or /16 or longer (IPv6); larger blocks stand for anyone',
+    fix,
+  });
+}
+
+/**
+ * Which address of `subnet` `address` is, when it is one no instance or VIP may take: the
+ * network address, the broadcast address (IPv4), or the gateway (OpenStack's default: the
+ * first address after the network address). `undefined` for an ordinary address.
+ */
+export function reservedSubnetAddress(
+  subnet: ParsedCidr,
+  address: bigint,
+): 'network address' | 'broadcast address' | 'gateway address' | undefined {
+  const bits = BigInt(subnet.version === 4 ? 32 : 128);
+  const size = 1n << (bits - BigInt(subnet.prefix));
+  const network = (subnet.address >> (bits - BigInt(subnet.prefix))) << (bits - BigInt(subnet.prefix));
+  if (address === network) return 'network address';
+  if (subnet.version === 4 && address === network + size - 1n) return 'broadcast address';
+  if (address === network + 1n) return 'gateway address';
+  return undefined;
+}

@@ -15,7 +15,7 @@ import { HostFile } from '../core/host-files';
 import { Peer } from '../core/peer';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr, checkName, isWorldCidr } from '../core/validate';
+import { checkCidr, checkName, checkNotWorldSized, isWorldCidr } from '../core/validate';
 import { CloudConfig, CloudInitFile } from '../config/cloud-init';
 import { ManagedDirectory } from '../config/delivery';
 import { RenderedFile } from '../config/files';
@@ -496,7 +496,16 @@ function checkProps(path: string, props: SelfHostedBalancerProps): BalancerDeliv
     });
   }
   for (const cidr of props.adminCidrs ?? []) checkCidr(path, 'adminCidrs entry', cidr);
-  for (const cidr of props.statusAllowedCidrs ?? []) checkCidr(path, 'statusAllowedCidrs entry', cidr);
+  for (const cidr of props.statusAllowedCidrs ?? []) {
+    checkCidr(path, 'statusAllowedCidrs entry', cidr);
+    // The status page names every node and its state: it is for operators, never for anyone.
+    checkNotWorldSized(
+      path,
+      'statusAllowedCidrs entry',
+      cidr,
+      'list the operators\' networks, e.g. ["198.51.100.0/24"]; the status page is not for the internet',
+    );
+  }
   if (
     props.floatingIpPool !== undefined &&
     !isUnresolved(props.floatingIpPool) &&
@@ -518,6 +527,18 @@ function checkProps(path: string, props: SelfHostedBalancerProps): BalancerDeliv
         value: undefined,
         allowed: 'SSH access (user, private key, optional bastion) with delivery "ssh"',
         fix: 'give ssh: { user: "ubuntu", privateKey: Fn.file("~/.ssh/id_ed25519") }, or delivery: "user-data"',
+      });
+    }
+    const sshPort = props.ssh.port ?? 22;
+    if (!isUnresolved(sshPort) && sshPort !== 22) {
+      // The host's sshd listens on 22 and its security group opens 22 (directly or from the
+      // bastion): Terraform connecting to another port would fail at the first push.
+      throw new ValidationError({
+        path,
+        what: 'ssh.port',
+        value: sshPort,
+        allowed: "22 (the balancer host's sshd port, which its security group opens)",
+        fix: 'leave ssh.port out; a bastion on another port is ssh.bastion.port',
       });
     }
     if (!props.adminCidrs?.length && !props.adminAccess) {

@@ -5,7 +5,7 @@ import { Fn, Token } from '../core/cdk';
 import { ISecurityGroup } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
-import { checkInteger, parseCidr, parseIp, cidrContains } from '../core/validate';
+import { checkInteger, parseCidr, parseIp, cidrContains, reservedSubnetAddress } from '../core/validate';
 import { RenderedFile } from '../config/files';
 import { CloudConfig } from '../config/cloud-init';
 import {
@@ -228,6 +228,16 @@ function checkHighAvailability(path: string, network: INetwork, ha: BalancerHigh
       what: 'highAvailability.virtualIp',
       value: vip,
       allowed: `an address inside the balancer subnet ${network.subnet.cidr}`,
+      fix: 'pick a free address of that subnet (outside its DHCP allocation pool)',
+    });
+  }
+  const reserved = subnet ? reservedSubnetAddress(subnet, ip.address) : undefined;
+  if (reserved) {
+    throw new ValidationError({
+      path,
+      what: 'highAvailability.virtualIp',
+      value: vip,
+      allowed: `an address of ${network.subnet.cidr} other than its network, gateway and broadcast addresses (this is its ${reserved})`,
       fix: 'pick a free address of that subnet (outside its DHCP allocation pool)',
     });
   }

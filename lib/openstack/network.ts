@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
-import { checkCidr, checkName, parseIp } from '../core/validate';
+import { checkCidr, checkName, checkNotWorldSized, parseIp } from '../core/validate';
 import { isUnresolved } from '../core/tokens';
 import { DataOpenstackNetworkingNetworkV2 } from '../../.gen/providers/openstack/data-openstack-networking-network-v2';
 import { DataOpenstackNetworkingSubnetV2 } from '../../.gen/providers/openstack/data-openstack-networking-subnet-v2';
@@ -141,6 +141,14 @@ export class Network extends Construct implements INetwork {
     ensureOpenStackProvider(this);
     const path = this.node.path;
     const parsed = checkCidr(path, 'cidr', props.cidr, 4);
+    // A "private" network of /0 or /1 would make every listener documented as "only the networks
+    // the balancer is on" open to the world.
+    checkNotWorldSized(
+      path,
+      'cidr',
+      props.cidr,
+      'use a private block such as "10.42.0.0/24" (RFC 1918: 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)',
+    );
     if (parsed && parsed.prefix > 29) {
       throw new ValidationError({
         path,

@@ -37,6 +37,7 @@ import {
   isWorldCidr,
   parseCidr,
   parseIp,
+  reservedSubnetAddress,
 } from '../core/validate';
 import { LbLoadbalancerV2 } from '../../.gen/providers/openstack/lb-loadbalancer-v2';
 import { LbListenerV2 } from '../../.gen/providers/openstack/lb-listener-v2';
@@ -1085,6 +1086,16 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         allowed: subnet
           ? `an address inside the VIP subnet ${this.network.subnet.cidr}`
           : 'an IPv4 or IPv6 address',
+        fix: 'give a free address of the subnet, or leave vipAddress out',
+      });
+    }
+    const reserved = subnet ? reservedSubnetAddress(subnet, ip.address) : undefined;
+    if (reserved) {
+      throw new ValidationError({
+        path,
+        what: 'vipAddress',
+        value: address,
+        allowed: `an address of ${this.network.subnet.cidr} other than its network, gateway and broadcast addresses (this is its ${reserved})`,
         fix: 'give a free address of the subnet, or leave vipAddress out',
       });
     }

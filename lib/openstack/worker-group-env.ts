@@ -32,9 +32,26 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 // eslint-disable-next-line no-control-regex
 const UNCARRIABLE = /[\n\r\u0000]/;
 
+/**
+ * Names the start command itself depends on: setting them from the environment file breaks it
+ * (`PATH` hides the binaries, `LD_PRELOAD` loads code into every process, `IFS`/`ENV`/`BASH_ENV`
+ * change how the shell that sources the file reads the rest).
+ */
+const RESERVED_ENV =
+  /^(PATH|IFS|ENV|BASH_ENV|CDPATH|SHELLOPTS|BASHOPTS|PS4|HOME|PWD|OLDPWD|SHELL|USER|LOGNAME|LD_[A-Z0-9_]*|SYSTEMD_[A-Z0-9_]*|NOTIFY_SOCKET|LISTEN_FDS|LISTEN_PID|INVOCATION_ID|STATE_DIRECTORY)$/;
+
 /** Throws unless `name` is a variable name both a shell and systemd accept. */
 export function checkEnvName(path: string, name: string): void {
-  if (!ENV_NAME.test(name)) {
+  if (typeof name === 'string' && RESERVED_ENV.test(name)) {
+    throw new ValidationError({
+      path,
+      what: 'environment variable name',
+      value: name,
+      allowed: 'a name the start command does not depend on (not PATH, IFS, HOME, LD_*, SYSTEMD_*, …)',
+      fix: 'give your app its own name, e.g. "APP_PATH", and read that',
+    });
+  }
+  if (typeof name !== 'string' || !ENV_NAME.test(name)) {
     throw new ValidationError({
       path,
       what: 'environment variable name',

@@ -5,7 +5,7 @@ import { Connections } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
-import { checkInteger, checkName, checkPort } from '../core/validate';
+import { checkInteger, checkName, checkPort, parseCidr } from '../core/validate';
 import { IAdminAccess } from './admin-access';
 import { Host, HostVolume } from './host';
 import { IKeyPair } from './keypair';
@@ -23,6 +23,9 @@ import { WorkerApp, WorkerAppConfig } from './worker-group-app';
 import { checkEnvName, checkEnvValue, renderEnvFile } from './worker-group-env';
 
 const OWNER = /^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$|^[0-9]+:[0-9]+$/;
+
+/** Nodes per group at most: one subnet's worth of hosts, and a plan Terraform can still handle. */
+const MAX_NODES = 1000;
 
 /** Placement of a group's nodes on hypervisors. */
 export type WorkerPlacement = 'anti-affinity' | 'soft-anti-affinity';
@@ -199,6 +202,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     checkName(path, 'name', this.name);
     checkImageAndFlavor(path, props);
     const nodeNames = initialNodeNames(path, this.name, props);
+    checkFitsSubnet(path, nodeNames.length, props.network);
     const placement = props.placement ?? 'anti-affinity';
     if (placement !== 'anti-affinity' && placement !== 'soft-anti-affinity') {
       throw new ValidationError({
@@ -502,7 +506,36 @@ function checkImageAndFlavor(path: string, props: WorkerGroupProps): void {
   }
 }
 
+/** Throws when the subnet (when known) has fewer free addresses than the group has nodes. */
+function checkFitsSubnet(path: string, nodes: number, network: INetwork): void {
+  const subnet = network.subnet;
+  if (!subnet.cidrKnown || isUnresolved(subnet.cidr)) return;
+  const parsed = parseCidr(subnet.cidr);
+  if (!parsed || parsed.version !== 4) return;
+  // Network, gateway, DHCP port and broadcast addresses are not for instances.
+  const free = 2 ** (32 - parsed.prefix) - 4;
+  if (nodes > free) {
+    throw new ValidationError({
+      path,
+      what: 'count',
+      value: nodes,
+      allowed: `at most ${free} nodes on subnet ${subnet.cidr} (its other addresses are the network, gateway, DHCP and broadcast)`,
+      fix: 'use fewer nodes, or a larger subnet',
+    });
+  }
+}
+
 function initialNodeNames(path: string, name: string, props: WorkerGroupProps): string[] {
+  if (props.nodeNames !== undefined && Array.isArray(props.nodeNames) && props.nodeNames.length > MAX_NODES) {
+    checkInteger(
+      path,
+      'number of nodeNames',
+      props.nodeNames.length,
+      1,
+      MAX_NODES,
+      `list at most ${MAX_NODES} nodes per group`,
+    );
+  }
   if (props.count !== undefined && props.nodeNames !== undefined) {
     throw new ValidationError({
       path,
@@ -539,7 +572,14 @@ function initialNodeNames(path: string, name: string, props: WorkerGroupProps): 
     return [...props.nodeNames];
   }
   const count = props.count ?? 2;
-  checkInteger(path, 'count', count, 1, Number.MAX_SAFE_INTEGER, 'give the number of nodes, at least 1');
+  checkInteger(
+    path,
+    'count',
+    count,
+    1,
+    MAX_NODES,
+    `give the number of nodes, from 1 to ${MAX_NODES} (split larger fleets into several groups)`,
+  );
   if (isUnresolved(count)) {
     throw new ValidationError({
       path,

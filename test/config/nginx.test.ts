@@ -315,7 +315,7 @@ describe('renderNginx validation', () => {
   it('rejects a listener on the status port', () => {
     expectRejected(
       () => renderNginx(config({ listeners: [{ name: 'http', port: 8081, defaultPool: 'web' }] })),
-      "nginx listener 'http': port 8081 is not allowed; allowed: a port no other listener or the status server uses (in use: 8081). Fix: give each listener its own port (or move the status server with status.port)",
+      "nginx listener 'http': port 8081 is not allowed; allowed: a port no other listener or the status server uses for the same transport (in use: 8081/tcp). Fix: give each listener its own port (or move the status server with status.port)",
     );
   });
 

@@ -61,7 +61,7 @@ describe('ZFS replication renderers', () => {
 
   it('rejects a dataset that is only a pool', () => {
     expect(() => renderZfsReplicationSettings({ ...SETTINGS, dataset: 'nsboot0' })).toThrow(
-      'zfs replication: dataset "nsboot0" is not allowed; allowed: "pool/name" of letters, digits and "_.-", e.g. "nsboot0/images". Fix: name a dataset inside the pool (the pool root cannot be replicated with -R -I here)',
+      'zfs replication: dataset "nsboot0" is not allowed; allowed: "pool/name" of letters, digits and "_.-" (no "." or ".." parts), e.g. "nsboot0/images". Fix: name a dataset inside the pool (the pool root cannot be replicated with -R -I here)',
     );
   });
 

@@ -522,12 +522,14 @@ describe('WorkerGroup validation', () => {
 
   it('fails on a count of 0', () => {
     expect(fails({ count: 0 })).toThrow(
-      'test/Web: count 0 is not allowed; allowed: an integer ≥ 1. Fix: give the number of nodes, at least 1',
+      'test/Web: count 0 is not allowed; allowed: an integer from 1 to 1000. Fix: give the number of nodes, from 1 to 1000 (split larger fleets into several groups)',
     );
   });
 
   it('fails on a fractional count', () => {
-    expect(fails({ count: 1.5 })).toThrow('test/Web: count 1.5 is not allowed; allowed: an integer ≥ 1.');
+    expect(fails({ count: 1.5 })).toThrow(
+      'test/Web: count 1.5 is not allowed; allowed: an integer from 1 to 1000.',
+    );
   });
 
   it('fails on a count that is a Terraform reference', () => {
