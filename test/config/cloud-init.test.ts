@@ -61,7 +61,7 @@ describe('renderCloudConfig', () => {
 
   it('fails on a relative write_files path', () => {
     expect(() => renderCloudConfig({ writeFiles: [{ path: 'etc/x', content: '' }] })).toThrow(
-      'cloud-init: write_files path "etc/x" is not allowed; allowed: an absolute path of letters, digits and ._@+/- without \".\" or \"..\" parts, naming a file. Fix: give the absolute path of the file on the host',
+      'cloud-init: write_files path "etc/x" is not allowed; allowed: an absolute path of letters, digits and ._@+/- without "." or ".." parts, naming a file. Fix: give the absolute path of the file on the host',
     );
   });
 
