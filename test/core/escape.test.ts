@@ -20,6 +20,7 @@ import {
   unescapeTerraformTemplate,
 } from '../../lib/core';
 import { describeWithTools, run, tempDir } from '../support/tools';
+import { expectWarnings } from '../support/warnings';
 
 describe('escapeTerraformTemplate', () => {
   it('doubles literal interpolation and directive openers', () => {
@@ -61,7 +62,13 @@ describeWithTools(['terraform'], 'escaping, proven by terraform apply', () => {
     new TerraformOutput(stack, 'rendered', { value: sink.getStringAttribute('output.text') });
     new TerraformOutput(stack, 'hash', { value: terraformSha256(text) });
     new TerraformOutput(stack, 'base64', { value: terraformBase64(text) });
-    app.synth();
+    // cdktf warns that escape sequences in built-in function arguments may come out wrong (its
+    // own escaping there is partial, which is what terraformSha256/terraformBase64 complete);
+    // the apply below proves the hash and base64 right
+    const { warnings } = expectWarnings(() => app.synth());
+    expect(warnings).toContainEqual(
+      expect.stringContaining("You're using escape sequences (${...}) with CDKTF Built-in functions."),
+    );
     const dir = path.join(outdir, 'stacks', 'escape');
     const env = {
       ...process.env,

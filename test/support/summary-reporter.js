@@ -2,6 +2,7 @@
 // and repeats the loud skip notices (missing daemons or tools) so nobody misses them.
 'use strict';
 const { readNotices } = require('./notices');
+const { DEFAULT_SEED, propertySeed } = require('./seed');
 class SummaryReporter {
   onRunComplete(_contexts, results) {
     const notices = readNotices();
@@ -9,6 +10,11 @@ class SummaryReporter {
       console.log('\nSKIPPED because tools are missing (install them as .ci/run does):');
       for (const n of notices) console.log(`  - ${n}`);
     }
+    const seed = propertySeed();
+    console.log(
+      `\nproperty tests: fast-check seed ${seed}${seed === DEFAULT_SEED ? ' (the fixed default)' : ' (WEBFARM_SEED)'}; ` +
+        'WEBFARM_SEED=<integer> npm test checks other cases',
+    );
     const skipped = results.numPendingTests + results.numTodoTests;
     console.log(
       `\ntests: ${results.numPassedTests} passed, ${results.numFailedTests} failed, ${skipped} skipped`,
