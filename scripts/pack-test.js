@@ -213,6 +213,10 @@ function main() {
     step('cdktf synth (the template runs `npx ts-node main.ts`: type-checked with node10 resolution)');
     run(cdktfCli, ['synth'], app);
     checkOutput(app, true);
+    step('the webfarm command from the package: npx webfarm review');
+    const review = run(path.join(app, 'node_modules', '.bin', 'webfarm'), ['review', 'cdktf.out'], app);
+    if (!/farm/.test(review)) throw new Error(`webfarm review printed no stack:\n${review.slice(0, 500)}`);
+    process.stdout.write(`${review.split('\n').length} lines of review Markdown\n`);
 
     step('the same main.ts under node16 resolution (package.json "exports")');
     run(

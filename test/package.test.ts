@@ -1,5 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { TerraformStack } from '../lib/core/cdk';
+import { Network } from '../lib';
+import { synthStack } from './support/synth';
 import { ROOT } from './support/tools';
 
 interface PackageJson {
@@ -94,5 +97,19 @@ describe("the README's embedding section (run as written by scripts/pack-test.js
   it('imports from the package root and from webfarm/providers/openstack only', () => {
     const imports = [...readmeSteps().mainTs.text.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
     expect(imports).toEqual(['constructs', 'cdktf', 'webfarm', 'webfarm/providers/openstack']);
+  });
+});
+
+describe('the OpenStack provider pin', () => {
+  it('is `~> 3.4` in required_providers, as documented (not the exact 3.4.0 of the schema)', () => {
+    const json = synthStack((app) => {
+      const stack = new TerraformStack(app, 'pin');
+      Network.fromName(stack, 'Net', 'auto_allocated_network');
+      return stack;
+    }) as { terraform: { required_providers: Record<string, { version: string; source: string }> } };
+    expect(json.terraform.required_providers.openstack).toEqual({
+      source: 'terraform-provider-openstack/openstack',
+      version: '~> 3.4',
+    });
   });
 });

@@ -9,7 +9,7 @@ import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
 import { resourcesOf } from '../support/synth';
 import { tempDir } from '../support/tools';
 import { baseProps, manifestOf, synthWithManifests } from './balancer-fixture';
-import { Netns, describeWithNamespaces, sleep, stop, veth, waitFor } from './netns';
+import { Netns, describeWithNamespaces, stop, veth, waitFor } from './netns';
 
 /** The balancers' NIC: not the `ens3` written at first boot, so the detection has to work. */
 const NIC = 'enp1s0';
@@ -191,7 +191,9 @@ describeWithNamespaces(
       );
       loop.stdout?.on('data', (chunk: Buffer) => lines.push(...chunk.toString().split('\n').filter(Boolean)));
       const finished = new Promise((resolve) => loop.once('exit', resolve));
-      await sleep(1500);
+      // the client has answers from the master before it stops (a fixed sleep lost this race
+      // on a loaded machine, where python's start alone took longer)
+      expect(await waitFor(() => lines.length >= 10, 10000, 20)).toBe(true);
 
       // WHEN: the master's balancer dies (keepalived itself keeps running on that host).
       const stoppedAt = Date.now();
