@@ -1,8 +1,8 @@
 // The test environment of every test file (jest.config.js): jest's node environment, plus a
 // private temporary folder. TMPDIR points into it while the file runs, so everything the file
 // makes there (our tempDir(), cdktf's Testing.app() outdirs, files of the daemons it starts) is
-// removed when the file ends, whether its tests passed or not. The run's own folder is checked
-// empty and removed by test/support/global-teardown.js.
+// removed when the file ends, whether its tests passed or not. Its name is short (`/tmp/wfXXXXXX`):
+// haproxy refuses unix socket paths over 97 characters, and tests put sockets in their folders.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -25,7 +25,7 @@ class WebfarmEnvironment extends TestEnvironment {
   constructor(config, context) {
     const base = process.env.WEBFARM_TEST_TMPDIR;
     const dir = base
-      ? fs.mkdtempSync(path.join(base, `${path.basename(context.testPath).replace(/\.test\.ts$/, '')}-`))
+      ? fs.mkdtempSync(path.join(base, 'wf'))
       : undefined;
     // before super(): the test's copy of process.env is taken there
     if (dir) process.env.TMPDIR = dir;
