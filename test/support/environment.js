@@ -24,9 +24,7 @@ function mountsUnder(dir) {
 class WebfarmEnvironment extends TestEnvironment {
   constructor(config, context) {
     const base = process.env.WEBFARM_TEST_TMPDIR;
-    const dir = base
-      ? fs.mkdtempSync(path.join(base, 'wf'))
-      : undefined;
+    const dir = base ? fs.mkdtempSync(path.join(base, 'wf')) : undefined;
     // before super(): the test's copy of process.env is taken there
     if (dir) process.env.TMPDIR = dir;
     super(config, context);
