@@ -22,7 +22,7 @@ export interface WrkRun {
   readonly p99Ms: number;
   /** Socket errors plus non-2xx/3xx responses. */
   readonly errors: number;
-  /** Sockets in TIME_WAIT on the target's ports after the run, less those before it. */
+  /** Sockets in TIME_WAIT on the target's ports right after the run that this run left. */
   readonly timeWait: number;
   /**
    * CPU time the proxy's processes spent per request, µs (none for `direct`): steadier than
@@ -151,15 +151,22 @@ export function parseWrk(output: string): Omit<WrkRun, 'timeWait'> {
   return { requestsPerSecond: Number(rps[1]), p50Ms: ms(p50[1]), p99Ms: ms(p99[1]), errors };
 }
 
-/** Sockets in TIME_WAIT with a local or peer port in `ports`. */
-function timeWaitOn(ports: ReadonlySet<number>): number {
-  const out = spawnSync('ss', ['-Htan', 'state', 'time-wait'], { encoding: 'utf8' }).stdout ?? '';
+/**
+ * Sockets in TIME_WAIT with a local or peer port in `ports` that entered it in the last
+ * `withinSeconds` (Linux keeps a socket in TIME_WAIT for 60 s; `ss -o` shows the time left), so
+ * an earlier run's sockets are not counted.
+ */
+function timeWaitOn(ports: ReadonlySet<number>, withinSeconds: number): number {
+  const out = spawnSync('ss', ['-Htano', 'state', 'time-wait'], { encoding: 'utf8' }).stdout ?? '';
   let count = 0;
   for (const line of out.split('\n')) {
+    const timer = /timer:\(timewait,([\d.]+)(ms|sec|min)/.exec(line);
     const fields = line.trim().split(/\s+/);
-    if (fields.length < 4) continue;
-    const local = Number(fields[fields.length - 2].split(':').pop());
-    const peer = Number(fields[fields.length - 1].split(':').pop());
+    if (!timer || fields.length < 5) continue;
+    const left = Number(timer[1]) * (timer[2] === 'ms' ? 0.001 : timer[2] === 'min' ? 60 : 1);
+    if (left < 60 - withinSeconds) continue;
+    const local = Number(fields[2].split(':').pop());
+    const peer = Number(fields[3].split(':').pop());
     if (ports.has(local) || ports.has(peer)) count++;
   }
   return count;
@@ -296,7 +303,6 @@ export async function dataPlane(seconds: number, reps: number, connections = 50)
       for (const target of TARGETS) {
         const { listen, nodes } = ports.get(target)!;
         const watched = new Set([listen, ...nodes]);
-        const before = timeWaitOn(watched);
         const proxy = proxies.get(target);
         const cpuBefore = proxy ? cpuSeconds(proxy.pid) : 0;
         const wrk = spawnSync('wrk', [...wrkArgs, `http://127.0.0.1:${listen}/`], {
@@ -304,12 +310,12 @@ export async function dataPlane(seconds: number, reps: number, connections = 50)
           timeout: (seconds + 30) * 1000,
         });
         if (wrk.status !== 0) throw new Error(`wrk against ${target} failed:\n${wrk.stdout}${wrk.stderr}`);
-        const after = timeWaitOn(watched);
+        const timeWait = timeWaitOn(watched, seconds + 2);
         const result = parseWrk(wrk.stdout);
         const requests = result.requestsPerSecond * seconds;
         (runs[target] ??= []).push({
           ...result,
-          timeWait: Math.max(0, after - before),
+          timeWait,
           ...(proxy ? { proxyCpuUsPerRequest: ((cpuSeconds(proxy.pid) - cpuBefore) * 1e6) / requests } : {}),
         });
         for (const d of daemons) if (!d.running()) throw new Error(`a daemon exited:\n${d.output()}`);
