@@ -15,6 +15,11 @@ export interface DeliveredFile {
    * @default '0644'
    */
   readonly mode?: string;
+  /**
+   * Installed only when the host has no file there yet (a run-time pool's file).
+   * @default false
+   */
+  readonly createOnly?: boolean;
 }
 
 /** A directory whose matching files are exactly the pushed ones (stale ones are removed). */
@@ -47,6 +52,12 @@ export interface ApplyScriptModel {
    * @default true
    */
   readonly waitForCloudInit?: boolean;
+  /**
+   * A host-side lock file held (`flock`) while the files are installed, checked and loaded:
+   * the run-time client (`webfarm nodes`) takes the same lock.
+   * @default - no lock
+   */
+  readonly lockFile?: string;
 }
 
 const SAFE_PATH = /^\/[A-Za-z0-9._@+/-]+$/;
@@ -61,6 +72,7 @@ const SAFE_GLOB = /^[A-Za-z0-9._*?-]+$/;
 export function renderApplyScript(model: ApplyScriptModel): string {
   const where = `apply script '${model.name}'`;
   checkPath(where, 'stageDir', model.stageDir);
+  if (model.lockFile !== undefined) checkPath(where, 'lockFile', model.lockFile);
   for (const f of model.files) {
     checkPath(where, 'file path', f.path);
     if (f.owner !== undefined && !/^[a-z_][a-z0-9_-]*:[a-z_][a-z0-9_-]*$/.test(f.owner)) {
@@ -112,6 +124,11 @@ export function renderApplyScript(model: ApplyScriptModel): string {
     '  install -o "${3%%:*}" -g "${3#*:}" -m "$4" "$stage/$1" "$2"',
     '}',
     '',
+    '# put_new STAGED TARGET OWNER MODE: install only when TARGET does not exist (a run-time pool).',
+    'put_new() {',
+    '  if [ ! -e "$2" ]; then put "$@"; fi',
+    '}',
+    '',
     '# prune DIR PATTERN KEEP...: move files of DIR matching PATTERN that are not kept aside.',
     'prune() {',
     '  dir=$1',
@@ -153,11 +170,22 @@ export function renderApplyScript(model: ApplyScriptModel): string {
     '# However it ends, the staged copies (they may hold secrets) and the backups, written by',
     '# root, go: the next push starts from an empty staging directory.',
     'trap \'rm -rf "$stage"\' EXIT',
+    ...(model.lockFile
+      ? [
+          '# The run-time client (webfarm nodes) changes pool files under the same lock.',
+          `mkdir -p '${model.lockFile.replace(/\/[^/]+$/, '')}'`,
+          `exec 9>'${model.lockFile}'`,
+          'if ! flock -w 300 9; then',
+          `  echo "webfarm: another change has held ${model.lockFile} for 300 s; nothing installed" >&2`,
+          '  exit 1',
+          'fi',
+        ]
+      : []),
     'rm -rf "$backup"',
     'mkdir -p "$backup"',
   );
   model.files.forEach((f, i) =>
-    lines.push(`put ${i + 1} '${f.path}' '${f.owner ?? 'root:root'}' '${f.mode ?? '0644'}'`),
+    lines.push(`${f.createOnly ? 'put_new' : 'put'} ${i + 1} '${f.path}' '${f.owner ?? 'root:root'}' '${f.mode ?? '0644'}'`),
   );
   for (const d of model.managedDirectories ?? []) {
     const keep = model.files.map((f) => f.path).filter((p) => p.startsWith(`${d.path}/`));

@@ -103,6 +103,14 @@ export interface HaproxyPool {
   readonly keepaliveConnections?: number;
   /** The nodes; an empty pool answers 503 until nodes are added. */
   readonly nodes: readonly HaproxyNode[];
+  /**
+   * Changed at run time (`webfarm nodes`): the backend is rendered into its own file under
+   * `paths.poolsDir` (HAProxy reads it after `haproxy.cfg`), so the run-time client can keep it
+   * in step with the servers it adds through the runtime API. The algorithm must be one HAProxy
+   * can add servers to at run time (round robin, least connections, random, or a consistent hash).
+   * @default false
+   */
+  readonly runtimeManaged?: boolean;
 }
 
 /** A layer-7 rule: requests matching every given condition go to `pool`. */
@@ -237,6 +245,12 @@ export interface HaproxyPaths {
    * @default '/run/haproxy/admin.sock'
    */
   readonly adminSocket?: string;
+  /**
+   * Folder of the run-time pools' files (one `backend` per `<pool>.cfg`), read by HAProxy after
+   * the configuration file (`-f <configFile> -f <poolsDir>`).
+   * @default '/etc/haproxy/webfarm/pools'
+   */
+  readonly poolsDir?: string;
 }
 
 /** Timeouts. */
@@ -331,6 +345,7 @@ export const HAPROXY_DEFAULT_PATHS: Required<HaproxyPaths> = {
   configFile: '/etc/haproxy/haproxy.cfg',
   chroot: '/var/lib/haproxy',
   adminSocket: '/run/haproxy/admin.sock',
+  poolsDir: '/etc/haproxy/webfarm/pools',
 };
 
 /** TLS 1.2 ciphers (ECDHE with AEAD only) and the TLS 1.3 suites. */
@@ -352,6 +367,15 @@ export function haproxyCheckCommand(paths: HaproxyPaths = {}): string {
 }
 
 /**
+ * The check command when run-time pools exist: the configuration file and the run-time pools'
+ * folder, as HAProxy then starts (`-f <configFile> -f <poolsDir>`).
+ */
+export function haproxyRuntimeCheckCommand(paths: HaproxyPaths = {}): string {
+  const dir = paths.poolsDir ?? HAPROXY_DEFAULT_PATHS.poolsDir;
+  return `${haproxyCheckCommand(paths)} -f ${dir}`;
+}
+
+/**
  * Renders `haproxy.cfg`. Validates the model first; any mistake is one {@link ValidationError}.
  * The file is mode `0600` when it holds the stats password.
  */
@@ -360,9 +384,19 @@ export function renderHaproxy(config: HaproxyConfig): RenderedFile[] {
   const sections: Section[] = [globalSection(model), defaultsSection(model)];
   if (model.stats) sections.push(...statsSections(model.stats, model.log !== false));
   for (const listener of model.listeners) sections.push(frontendSection(listener, model.log !== false));
-  for (const pool of model.pools) sections.push(backendSection(pool));
+  for (const pool of model.pools.filter((p) => !p.runtimeManaged)) sections.push(backendSection(pool));
   const file: RenderedFile = { path: model.paths.configFile, content: printHaproxy(sections) };
-  return [model.stats?.password !== undefined ? { ...file, mode: '0600' } : file];
+  // Run-time pools: one file each, which the run-time client rewrites (never haproxy.cfg).
+  const runtime = model.pools
+    .filter((p) => p.runtimeManaged)
+    .map((pool) => ({
+      path: `${model.paths.poolsDir}/${pool.name}.cfg`,
+      content: printHaproxy([backendSection(pool)]).replace(
+        '# haproxy.cfg, rendered by webfarm.',
+        `# Pool '${pool.name}', created by webfarm and changed at run time (webfarm nodes): a push never overwrites it.`,
+      ),
+    }));
+  return [model.stats?.password !== undefined ? { ...file, mode: '0600' } : file, ...runtime];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -400,6 +434,7 @@ interface ResolvedPool {
   readonly maxFails: number;
   readonly keepalive: number;
   readonly nodes: ReadonlyArray<{ name: string; address: string; weight?: number; backup: boolean }>;
+  readonly runtimeManaged: boolean;
 }
 
 interface ResolvedListener {
@@ -463,6 +498,10 @@ function resolveModel(config: HaproxyConfig): ResolvedModel {
     adminSocket: formatFilePath(given.adminSocket ?? HAPROXY_DEFAULT_PATHS.adminSocket, {
       path: 'haproxy paths',
       what: 'adminSocket',
+    }),
+    poolsDir: formatFilePath(given.poolsDir ?? HAPROXY_DEFAULT_PATHS.poolsDir, {
+      path: 'haproxy paths',
+      what: 'poolsDir',
     }),
   };
   const user = config.user ?? 'haproxy';
@@ -695,7 +734,24 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
     maxFails: pool.healthCheck?.passive?.maxFails ?? 3,
     keepalive,
     nodes,
+    runtimeManaged: checkRuntimePool(path, pool, algorithm),
   };
+}
+
+/** HAProxy adds servers at run time only to backends with a dynamic algorithm. */
+function checkRuntimePool(path: string, pool: HaproxyPool, algorithm: Algorithm): boolean {
+  if (!pool.runtimeManaged) return false;
+  const hashed = ['hash-header', 'hash-cookie', 'hash-uri'].includes(algorithm.kind);
+  if (hashed && !algorithm.consistent) {
+    fail(
+      path,
+      'algorithm of a run-time pool',
+      String(algorithm),
+      'round robin, least connections, random, source IP, or a consistent hash',
+      'HAProxy adds servers at run time only with a dynamic algorithm: give the hash { consistent: true }',
+    );
+  }
+  return true;
 }
 
 function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]): ResolvedListener {

@@ -96,6 +96,12 @@ export interface NginxPool {
   readonly keepaliveConnections?: number;
   /** The nodes; an empty pool answers 502 until nodes are added. */
   readonly nodes: readonly NginxNode[];
+  /**
+   * Changed at run time (`webfarm nodes`): the file says so and records the options the
+   * run-time client gives the servers it adds (`# webfarm:server-options max_fails=3 …`).
+   * @default false
+   */
+  readonly runtimeManaged?: boolean;
 }
 
 /** A layer-7 rule: requests matching every given condition go to `pool`. */
@@ -454,6 +460,7 @@ interface ResolvedPool {
   readonly failTimeoutSeconds: number;
   readonly keepalive: number;
   readonly nodes: ReadonlyArray<{ name: string; address: string; weight?: number; backup: boolean }>;
+  readonly runtimeManaged: boolean;
 }
 
 interface ResolvedCondition {
@@ -742,6 +749,7 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
     failTimeoutSeconds,
     keepalive,
     nodes,
+    runtimeManaged: pool.runtimeManaged === true,
   };
 }
 
@@ -1226,6 +1234,13 @@ function poolFile(pool: ResolvedPool): Item[] {
     ...algorithmLines(pool),
   ];
   const passive = [`max_fails=${pool.maxFails}`, `fail_timeout=${formatSeconds(pool.failTimeoutSeconds)}`];
+  if (pool.runtimeManaged) {
+    body.push(
+      comment('Nodes are changed at run time (webfarm nodes); a push creates this file and never'),
+      comment('overwrites it. Servers the run-time client adds get these options:'),
+      comment(`webfarm:server-options ${passive.join(' ')}`),
+    );
+  }
   if (!pool.nodes.length) {
     body.push(
       comment('No nodes yet: requests get 502 until some are added.'),

@@ -99,6 +99,24 @@ export class BalancerModel {
             fix: 'use Stickiness.sourceIp() or make the pool speak HTTP',
           });
         }
+        if (o.runtimeManaged !== undefined && typeof o.runtimeManaged !== 'boolean') {
+          throw new ValidationError({
+            path,
+            what: 'runtimeManaged',
+            value: o.runtimeManaged,
+            allowed: 'true or false',
+            fix: 'write runtimeManaged: true for a pool changed at run time, or leave it out',
+          });
+        }
+        if (o.runtimeManaged && !caps.runtimeManagedPools) {
+          throw new ValidationError({
+            path,
+            what: `runtimeManaged (${caps.backend})`,
+            value: true,
+            allowed: 'false: run-time pools exist on nginx and HAProxy hosts only',
+            fix: 'let Terraform own this pool (leave runtimeManaged out), or use NginxBalancer or HaproxyBalancer',
+          });
+        }
         this.opts.validatePool?.(path, o);
       },
       allowToTarget: this.opts.allowToTarget,

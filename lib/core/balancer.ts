@@ -96,6 +96,15 @@ export interface PoolOptions {
    * @default 32
    */
   readonly keepaliveConnections?: number;
+  /**
+   * The pool's nodes are changed at run time (`webfarm nodes`, `RuntimeBalancer` from
+   * `webfarm/runtime`), not by Terraform: the push creates the pool (empty, or with the nodes
+   * given at synth) and never overwrites or removes its file while the pool is declared; every
+   * later push leaves the nodes as the run-time client left them. Nodes added to it in the stack
+   * are only its initial nodes. nginx and HAProxy hosts with SSH delivery only.
+   * @default false - Terraform owns the pool: every push makes it exactly what the stack says
+   */
+  readonly runtimeManaged?: boolean;
 }
 
 /** A layer-7 rule that sends some requests of a listener to another pool. */

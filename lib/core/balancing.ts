@@ -289,6 +289,11 @@ export interface BalancerCapabilities {
   readonly backupNodes: boolean;
   /** Per-node weights. */
   readonly weights: boolean;
+  /**
+   * Pools whose nodes are changed at run time (`PoolOptions.runtimeManaged`).
+   * @default false
+   */
+  readonly runtimeManagedPools?: boolean;
   /** Which backend to suggest when something is missing: `capability → advice`. */
   readonly advice: Readonly<Record<string, string>>;
 }
@@ -316,6 +321,7 @@ export const UNRESTRICTED_CAPABILITIES: BalancerCapabilities = {
   routingRules: true,
   backupNodes: true,
   weights: true,
+  runtimeManagedPools: true,
   advice: {},
 };
 
@@ -341,6 +347,7 @@ export const NGINX_CAPABILITIES: BalancerCapabilities = {
   routingRules: true,
   backupNodes: true,
   weights: true,
+  runtimeManagedPools: true,
   advice: {
     'insert-cookie':
       'open-source nginx has no cookie-insert stickiness (that is nginx Plus `sticky cookie`); use HaproxyBalancer or OctaviaBalancer (HTTP_COOKIE), or Algorithm.hashCookie on an application cookie',
@@ -375,6 +382,7 @@ export const HAPROXY_CAPABILITIES: BalancerCapabilities = {
   routingRules: true,
   backupNodes: true,
   weights: true,
+  runtimeManagedPools: true,
   advice: {
     udp: 'HAProxy does not balance UDP; use NginxBalancer (stream) or OctaviaBalancer',
     'source-ip-port': 'HAProxy cannot hash the client port; use Algorithm.sourceIp()',

@@ -21,6 +21,40 @@ export interface HostFile {
    * @default - none
    */
   readonly check?: string;
+  /**
+   * Installed only when the host has no file at `path` yet (a run-time pool's file: the push
+   * creates it, and never overwrites what the run-time client wrote since).
+   * @default false
+   */
+  readonly createOnly?: boolean;
+}
+
+/** A pool of a balancer host as the run-time client (`webfarm nodes`) sees it. */
+export interface RuntimePoolRecord {
+  /** Pool name. */
+  readonly name: string;
+  /** Its file on the host. */
+  readonly file: string;
+  /** Changed at run time (true) or owned by Terraform (false). */
+  readonly runtimeManaged: boolean;
+}
+
+/** What the run-time client needs to change a balancer host's pools (recorded with its push). */
+export interface RuntimeManifest {
+  /** Construct path of the balancer (`stack/Balancer`). */
+  readonly balancer: string;
+  /** The daemon. */
+  readonly daemon: 'nginx' | 'haproxy';
+  /** Every pool, run-time managed or Terraform's. */
+  readonly pools: readonly RuntimePoolRecord[];
+  /** The check command (`nginx -t`, `haproxy -c -f … -f <pools dir>`). */
+  readonly check: string;
+  /** The graceful reload command. */
+  readonly reload: string;
+  /** HAProxy's runtime API socket. */
+  readonly adminSocket?: string;
+  /** Folder of the host-side lock files the push and the run-time client share. */
+  readonly lockDir: string;
 }
 
 /** What webfarm puts on one host through one channel, recorded in the synthesized stack. */
@@ -33,6 +67,11 @@ export interface HostManifest {
   readonly delivery: 'cloud-init' | 'ssh';
   /** The files. */
   readonly files: HostFile[];
+  /**
+   * For balancer hosts: the pools and what the run-time client needs.
+   * @default - none
+   */
+  readonly runtime?: RuntimeManifest;
 }
 
 /** The key under the resource's `//` comment block that holds a {@link HostManifest}. */
@@ -65,7 +104,9 @@ export function recordHostManifest(
       owner: f.owner ?? 'root:root',
       mode: f.mode ?? '0644',
       ...(f.check ? { check: f.check } : {}),
+      ...(f.createOnly ? { createOnly: true } : {}),
       content: escapedContents?.[i] ?? escapeTerraformTemplate(f.content),
     })),
+    ...(manifest.runtime ? { runtime: manifest.runtime } : {}),
   });
 }

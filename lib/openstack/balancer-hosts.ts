@@ -11,7 +11,7 @@ import {
 import { BalancerModel, listenerPorts } from '../core/balancer-model';
 import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
-import { HostFile } from '../core/host-files';
+import { HostFile, RuntimeManifest } from '../core/host-files';
 import { Peer } from '../core/peer';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
@@ -138,7 +138,30 @@ export interface BalancerDaemon {
   readonly statusPort: number;
   /** Renders the files for these pools and listeners (throws ValidationError). */
   render(pools: readonly IBalancerPool[], listeners: readonly IBalancerListener[]): BalancerFiles;
+  /** The file of `pool` on the host. */
+  poolFile(pool: IBalancerPool): string;
+  /** How the hosts are changed once a pool is run-time managed. */
+  readonly runtime: RuntimeDaemon;
 }
+
+/** What run-time pools need of a daemon (see `PoolOptions.runtimeManaged`). */
+export interface RuntimeDaemon {
+  /** The check the run-time client runs after changing a pool file. */
+  readonly check: string;
+  /** The graceful reload the run-time client runs (nginx) or uses to create a backend (HAProxy). */
+  readonly reload: string;
+  /** The push's check while run-time pools exist. */
+  readonly pushCheck: string;
+  /** The push's reload while run-time pools exist. */
+  readonly pushReload: string;
+  /** Further files the push installs while run-time pools exist (HAProxy's systemd drop-in). */
+  readonly extraFiles: RenderedFile[];
+  /** HAProxy's runtime API socket. */
+  readonly adminSocket?: string;
+}
+
+/** The folder of the host-side locks the push and the run-time client share. */
+export const RUNTIME_LOCK_DIR = '/run/lock/webfarm';
 
 /** Props of {@link BalancerHosts}. */
 export interface BalancerHostsProps extends SelfHostedBalancerProps {
@@ -295,8 +318,17 @@ export class BalancerHosts extends Construct implements IConnectable {
             name: props.daemon.name,
             files: { produce: () => this.pushedFiles() },
             managedDirectories: props.daemon.managedDirectories,
-            check: props.daemon.check,
-            reload: `systemctl reload-or-restart ${props.daemon.name}`,
+            check: { produce: () => (this.hasRuntimePools() ? props.daemon.runtime.pushCheck : props.daemon.check) },
+            reload: {
+              produce: () =>
+                this.hasRuntimePools()
+                  ? props.daemon.runtime.pushReload
+                  : `systemctl reload-or-restart ${props.daemon.name}`,
+            },
+            lockFile: {
+              produce: () => (this.hasRuntimePools() ? `${RUNTIME_LOCK_DIR}/${props.daemon.name}.lock` : undefined),
+            },
+            runtime: { produce: () => this.runtimeManifest() },
             dependsOn,
           }),
         );
@@ -322,6 +354,15 @@ export class BalancerHosts extends Construct implements IConnectable {
 
   /** Adds a pool (checked against the daemon's capabilities and renderer at once). @internal */
   public addPool(id: string, options: PoolOptions): IBalancerPool {
+    if (options.runtimeManaged === true && this.delivery !== 'ssh') {
+      throw new ValidationError({
+        path: `${this.props.path} pool '${id}'`,
+        what: 'runtimeManaged with delivery',
+        value: this.delivery,
+        allowed: 'delivery "ssh": with "user-data" every change replaces the host, and run-time nodes with it',
+        fix: 'use delivery: "ssh", or let Terraform own the pool',
+      });
+    }
     const pool = this.model.addPool(id, options);
     // The renderer's own checks of the new pool, now (the others were checked when added).
     this.daemon.render([pool], []);
@@ -372,15 +413,53 @@ export class BalancerHosts extends Construct implements IConnectable {
   /**
    * The files pushed in place now (the pool and listener files), as the hosts receive them. The
    * same array is returned until the pools, their nodes or the listeners change (every push and
-   * its trigger read it at synth).
+   * its trigger read it at synth). A run-time pool's file is installed only when the host has
+   * none (`createOnly`).
    */
   public pushedFiles(): HostFile[] {
     const revision = this.model.revision;
     if (this.pushed?.revision !== revision) {
       const rendered = this.daemon.render(this.model.pools, this.model.listeners);
-      this.pushed = { revision, files: rendered.pools.map((f) => toHostFile(f, this.daemon.check)) };
+      const runtime = new Set(
+        this.model.pools.filter((p) => p.options.runtimeManaged).map((p) => this.daemon.poolFile(p)),
+      );
+      const check = this.hasRuntimePools() ? this.daemon.runtime.pushCheck : this.daemon.check;
+      const extra = this.hasRuntimePools() ? this.daemon.runtime.extraFiles : [];
+      this.pushed = {
+        revision,
+        files: [...rendered.pools, ...extra].map((f) => ({
+          ...toHostFile(f, check),
+          ...(runtime.has(f.path) ? { createOnly: true } : {}),
+        })),
+      };
     }
     return this.pushed.files;
+  }
+
+  /** Whether any pool is run-time managed. */
+  public hasRuntimePools(): boolean {
+    return this.model.pools.some((p) => p.options.runtimeManaged === true);
+  }
+
+  /**
+   * What `webfarm nodes` reads from the push's manifest: every pool with its file and owner
+   * (run time or Terraform), the commands and the lock folder.
+   */
+  public runtimeManifest(): RuntimeManifest {
+    const runtime = this.daemon.runtime;
+    return {
+      balancer: this.props.path,
+      daemon: this.daemon.name === 'haproxy' ? 'haproxy' : 'nginx',
+      pools: this.model.pools.map((p) => ({
+        name: p.name,
+        file: this.daemon.poolFile(p),
+        runtimeManaged: p.options.runtimeManaged === true,
+      })),
+      check: runtime.check,
+      reload: runtime.reload,
+      ...(runtime.adminSocket ? { adminSocket: runtime.adminSocket } : {}),
+      lockDir: RUNTIME_LOCK_DIR,
+    };
   }
 
   /** The files cloud-init writes now (the base configuration; everything in `user-data` mode). */

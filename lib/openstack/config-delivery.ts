@@ -8,7 +8,7 @@ import {
 } from '../core/cdk';
 import { escapeTerraformTemplate, resolveReferences } from '../core/escape';
 import { ContentFingerprint, contentFingerprint } from '../core/fingerprint';
-import { HOST_MANIFEST_KEY, HostFile, recordHostManifest } from '../core/host-files';
+import { HOST_MANIFEST_KEY, HostFile, RuntimeManifest, recordHostManifest } from '../core/host-files';
 import { ValidationError } from '../core/errors';
 import { addTokenPreconditions } from '../core/token-checks';
 import { checkPort } from '../core/validate';
@@ -105,10 +105,23 @@ export interface ConfigDeliveryProps {
    * @default - none
    */
   readonly managedDirectories?: ManagedDirectory[];
-  /** The command that checks the new files; on failure the old files are restored. */
-  readonly check: string;
-  /** The command that applies them without dropping connections. */
-  readonly reload: string;
+  /**
+   * The command that checks the new files; on failure the old files are restored. A producer
+   * gives it at synth (it may depend on the pools).
+   */
+  readonly check: string | { readonly produce: () => string };
+  /** The command that applies them without dropping connections (or its producer). */
+  readonly reload: string | { readonly produce: () => string };
+  /**
+   * The host-side lock file the install holds (shared with the run-time client), given at synth.
+   * @default - no lock
+   */
+  readonly lockFile?: { readonly produce: () => string | undefined };
+  /**
+   * What the run-time client needs, recorded in the manifest (balancer hosts), given at synth.
+   * @default - none
+   */
+  readonly runtime?: { readonly produce: () => RuntimeManifest | undefined };
   /**
    * Wait for cloud-init to finish first.
    * @default true
@@ -215,7 +228,13 @@ export class ConfigDelivery extends Construct {
           const recorded: Record<string, unknown> = {};
           recordHostManifest(
             { addOverride: (key: string, value: unknown) => (recorded[key] = value) },
-            { host: props.hostName, role: props.role, delivery: 'ssh', files: this.files },
+            {
+              host: props.hostName,
+              role: props.role,
+              delivery: 'ssh',
+              files: this.files,
+              runtime: props.runtime?.produce(),
+            },
             contents,
           );
           return recorded[`//.${HOST_MANIFEST_KEY}`];
@@ -246,11 +265,12 @@ export class ConfigDelivery extends Construct {
     return {
       name: props.name,
       stageDir: this.stageDir,
-      files: files.map((f) => ({ path: f.path, owner: f.owner, mode: f.mode })),
+      files: files.map((f) => ({ path: f.path, owner: f.owner, mode: f.mode, createOnly: f.createOnly })),
       managedDirectories: props.managedDirectories,
-      check: props.check,
-      reload: props.reload,
+      check: typeof props.check === 'string' ? props.check : props.check.produce(),
+      reload: typeof props.reload === 'string' ? props.reload : props.reload.produce(),
       waitForCloudInit: props.waitForCloudInit,
+      lockFile: props.lockFile?.produce(),
     };
   }
 

@@ -5,7 +5,12 @@ import { BalancerCapabilities, HAPROXY_CAPABILITIES } from '../core/balancing';
 import { IBalancer, IBalancerListener, IBalancerPool, ListenerOptions, PoolOptions } from '../core/balancer';
 import { Connections, IConnectable } from '../core/connections';
 import { HostFile } from '../core/host-files';
-import { HAPROXY_DEFAULT_PATHS, haproxyCheckCommand, renderHaproxy } from '../config/haproxy';
+import {
+  HAPROXY_DEFAULT_PATHS,
+  haproxyCheckCommand,
+  haproxyRuntimeCheckCommand,
+  renderHaproxy,
+} from '../config/haproxy';
 import { BalancerDaemon, BalancerFiles, BalancerHosts, SelfHostedBalancerProps } from './balancer-hosts';
 import { generatedSecret } from './random';
 
@@ -63,6 +68,32 @@ export class HaproxyBalancer extends Construct implements IBalancer, IConnectabl
       mainConfig: HAPROXY_DEFAULT_PATHS.configFile,
       managedDirectories: [],
       statusPort: HAPROXY_STATS_PORT,
+      poolFile: (pool) =>
+        pool.options.runtimeManaged
+          ? `${HAPROXY_DEFAULT_PATHS.poolsDir}/${pool.name}.cfg`
+          : HAPROXY_DEFAULT_PATHS.configFile,
+      runtime: {
+        check: haproxyRuntimeCheckCommand(),
+        reload: 'systemctl reload haproxy',
+        pushCheck: `mkdir -p ${HAPROXY_DEFAULT_PATHS.poolsDir} && ${haproxyRuntimeCheckCommand()}`,
+        // HAProxy's master re-executes itself with its start arguments on reload: the first push
+        // that adds the run-time pools' folder to them restarts HAProxy once; later pushes reload.
+        pushReload:
+          'systemctl daemon-reload && if grep -qs webfarm/pools "/proc/$(cat /run/haproxy.pid)/cmdline"; ' +
+          'then systemctl reload haproxy; else systemctl restart haproxy; fi',
+        extraFiles: [
+          {
+            path: '/etc/systemd/system/haproxy.service.d/webfarm-pools.conf',
+            content: [
+              '# webfarm: HAProxy also reads the run-time pools (one backend per file).',
+              '[Service]',
+              `Environment="CONFIG=${HAPROXY_DEFAULT_PATHS.configFile} -f ${HAPROXY_DEFAULT_PATHS.poolsDir}"`,
+              '',
+            ].join('\n'),
+          },
+        ],
+        adminSocket: HAPROXY_DEFAULT_PATHS.adminSocket,
+      },
       render: (pools, listeners): BalancerFiles => ({
         // The package's own haproxy.cfg serves until the first push; the whole file is pushed.
         base: [],
@@ -75,6 +106,7 @@ export class HaproxyBalancer extends Construct implements IBalancer, IConnectabl
             healthCheck: p.options.healthCheck,
             keepaliveConnections: p.options.keepaliveConnections,
             nodes: p.nodes,
+            runtimeManaged: p.options.runtimeManaged,
           })),
           listeners: listeners.map((l) => ({
             name: l.name,

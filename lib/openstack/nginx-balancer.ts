@@ -61,6 +61,15 @@ export class NginxBalancer extends Construct implements IBalancer, IConnectable 
         layout.streamListenersDir,
       ].map((path) => ({ path, pattern: '*.conf' })),
       statusPort: NGINX_STATUS_PORT,
+      poolFile: (pool) =>
+        `${pool.options.protocol === 'tcp' || pool.options.protocol === 'udp' ? layout.streamPoolsDir : layout.poolsDir}/${pool.name}.conf`,
+      runtime: {
+        check: nginxCheckCommand(),
+        reload: 'systemctl reload nginx',
+        pushCheck: nginxCheckCommand(),
+        pushReload: 'systemctl reload-or-restart nginx',
+        extraFiles: [],
+      },
       render: (pools, listeners): BalancerFiles => {
         const files = renderNginx({
           pools: pools.map((p) => ({
@@ -71,6 +80,7 @@ export class NginxBalancer extends Construct implements IBalancer, IConnectable 
             healthCheck: p.options.healthCheck,
             keepaliveConnections: p.options.keepaliveConnections,
             nodes: p.nodes,
+            runtimeManaged: p.options.runtimeManaged,
           })),
           listeners: listeners.map((l) => ({
             name: l.name,
