@@ -24,4 +24,6 @@ function load() {
   process.exit(1);
 }
 
-process.exitCode = load().main(process.argv.slice(2));
+load().run(process.argv.slice(2)).then((status) => {
+  process.exitCode = status;
+});

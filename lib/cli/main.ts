@@ -6,6 +6,7 @@
 import * as path from 'path';
 import { formatSummary, writeConfigs } from './configs';
 import { CliError } from './errors';
+import { nodesCommand } from './nodes';
 import { reviewCommand } from './review';
 
 /** Where the command writes and which folder it resolves relative paths against. */
@@ -28,6 +29,8 @@ Commands:
   review [--base BASE_DIR] [DIR] [--fail-on KINDS]
                    Print Markdown for a pull-request comment: topology, pools and members, who
                    can reach what, and the diff with replacements and broader exposure first.
+  nodes get|add|delete POOL [HOST:PORT...] (--balancer STACK/PATH | --config FILE)
+                   Read or change a pool of a running nginx or HAProxy balancer over SSH.
 
 Options:
   -h, --help       Show this help; \`webfarm <command> --help\` shows a command's help.
@@ -72,7 +75,18 @@ export const processIo: CliIo = {
 };
 
 /**
- * Runs the command line and returns the exit status: 0 done, 1 failure, 2 bad usage.
+ * Runs any command, `nodes` (which talks to hosts) included, and resolves to the exit status:
+ * 0 done, 1 failure, 2 bad usage. What `bin/webfarm.js` calls.
+ * @param argv the arguments after the program name
+ */
+export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  if (argv[0] === 'nodes') return nodesCommand(argv.slice(1), io).catch((error: unknown) => report(error, io));
+  return main(argv, io);
+}
+
+/**
+ * Runs the command line and returns the exit status: 0 done, 1 failure, 2 bad usage. The
+ * commands that read `cdktf.out` only; {@link run} runs `nodes` too.
  * @param argv the arguments after the program name
  */
 export function main(argv: readonly string[], io: CliIo = processIo): number {
@@ -85,15 +99,20 @@ export function main(argv: readonly string[], io: CliIo = processIo): number {
     }
     if (command === 'configs') return configs(rest, io);
     if (command === 'review') return reviewCommand(rest, io);
+    if (command === 'nodes') throw new CliError(2, 'nodes talks to hosts: call run(), not main()');
     throw usage(`unknown command ${JSON.stringify(command)}`, USAGE);
   } catch (error) {
-    if (error instanceof CliError) {
-      io.stderr(`webfarm: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.stderr(`webfarm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    return 1;
+    return report(error, io);
   }
+}
+
+function report(error: unknown, io: CliIo): number {
+  if (error instanceof CliError) {
+    io.stderr(`webfarm: ${error.message}\n`);
+    return error.exitCode;
+  }
+  io.stderr(`webfarm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
 }
 
 function configs(args: readonly string[], io: CliIo): number {

@@ -22,6 +22,11 @@ export interface RuntimeHost {
   readonly name: string;
   /** Address the client connects to. */
   readonly address: string;
+  /**
+   * SSH port of this host (a port forward, a host that differs from the others).
+   * @default - `ssh.port`
+   */
+  readonly sshPort?: number;
 }
 
 /** A pool the client may change, and its file on the hosts. */
@@ -151,8 +156,10 @@ export class RuntimeBalancer implements IRuntimeBalancer {
         fix: 'give the balancer hosts (address and name)',
       });
     }
-    for (const h of settings.hosts) checkAddress(where, `address of host '${h.name}'`, h.address);
-    checkSshSettings(where, settings.ssh);
+    for (const h of settings.hosts) {
+      checkAddress(where, `address of host '${h.name}'`, h.address);
+      checkSshSettings(where, { ...settings.ssh, port: h.sshPort ?? settings.ssh.port });
+    }
     for (const [what, dir] of [
       ['includeDir', settings.includeDir],
       ['lockDir', settings.lockDir],
@@ -308,7 +315,14 @@ export class RuntimeBalancer implements IRuntimeBalancer {
       try {
         const session = semaphore;
         result = await session.run(() =>
-          runRemote(host.name, host.address, this.settings.ssh, agentCommand(), input, timeoutMs),
+          runRemote(
+            host.name,
+            host.address,
+            host.sshPort === undefined ? this.settings.ssh : { ...this.settings.ssh, port: host.sshPort },
+            agentCommand(),
+            input,
+            timeoutMs,
+          ),
         );
       } catch (error) {
         last = asHostError(host.name, error);

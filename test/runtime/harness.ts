@@ -130,3 +130,90 @@ export async function startChild(cmd: string, args: string[]): Promise<ChildProc
 }
 
 export { LoopbackSshd, freePort, stop, waitForPort };
+
+/**
+ * An sshd on 127.0.0.1 made by the test, restartable on the same port (a host that goes down and
+ * comes back). With `bind`, sshd (and so everything run through it) sees the folder `bind.from`
+ * at `bind.onto` (a private mount namespace): several "hosts" on one machine, each with its own
+ * files under the same path.
+ */
+export class TestSshd {
+  /** The port. */
+  public port = 0;
+  private child?: ChildProcess;
+
+  /**
+   * @param dir its own folder (host key, config)
+   * @param authorizedKeys the public key file of the users who may log in
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly authorizedKeys: string,
+    private readonly bind?: { readonly from: string; readonly onto: string },
+  ) {}
+
+  /** Starts sshd (generating its host key the first time). */
+  public async start(): Promise<void> {
+    fs.mkdirSync('/run/sshd', { recursive: true });
+    fs.mkdirSync(this.dir, { recursive: true });
+    if (!fs.existsSync(path.join(this.dir, 'host_key'))) {
+      spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path.join(this.dir, 'host_key')]);
+    }
+    if (!this.port) this.port = await freePort();
+    const config = path.join(this.dir, 'sshd_config');
+    fs.writeFileSync(
+      config,
+      [
+        `Port ${this.port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${path.join(this.dir, 'host_key')}`,
+        `AuthorizedKeysFile ${this.authorizedKeys}`,
+        `PidFile ${path.join(this.dir, 'sshd.pid')}`,
+        'PermitRootLogin prohibit-password',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'StrictModes no',
+        'UsePAM no',
+        '',
+      ].join('\n'),
+    );
+    const sshd = `/usr/sbin/sshd -D -e -f ${config}`;
+    this.child = this.bind
+      ? spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount --bind ${this.bind.from} ${this.bind.onto} && exec ${sshd}`], {
+          stdio: 'ignore',
+        })
+      : spawn('sh', ['-c', `exec ${sshd}`], { stdio: 'ignore' });
+    await waitForPort(this.port);
+  }
+
+  /** Stops sshd (the host goes down). */
+  public async stop(): Promise<void> {
+    if (this.child) await stop(this.child);
+    this.child = undefined;
+  }
+}
+
+/**
+ * A login user made by the test (root only): no password, a shell, password-less sudo through
+ * its own sudoers file. `remove()` deletes both.
+ */
+export class TestUser {
+  /** The login name. */
+  public readonly name = `wfrt${process.pid % 100000}`;
+
+  /** Creates the user and its sudoers file. */
+  public create(): void {
+    spawnSync('userdel', [this.name]);
+    const made = spawnSync('useradd', ['--no-create-home', '--shell', '/bin/sh', this.name], { encoding: 'utf8' });
+    if (made.status !== 0) throw new Error(`useradd ${this.name}: ${made.stderr}`);
+    // "*": no password, yet not a locked account (sshd refuses locked accounts without PAM).
+    spawnSync('usermod', ['-p', '*', this.name]);
+    fs.writeFileSync(`/etc/sudoers.d/${this.name}`, `${this.name} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+  }
+
+  /** Deletes the user and its sudoers file. */
+  public remove(): void {
+    fs.rmSync(`/etc/sudoers.d/${this.name}`, { force: true });
+    spawnSync('userdel', [this.name]);
+  }
+}
