@@ -192,12 +192,13 @@ export function renderApplyScript(model: ApplyScriptModel): string {
     lines.push(`prune '${d.path}' '${d.pattern}'${keep.map((k) => ` '${k}'`).join('')}`);
   }
   lines.push(
-    `if ! ( ${model.check} ); then`,
+    // The lock's descriptor is not passed on: a daemon started here must not hold the lock.
+    `if ! ( ${model.check} )${model.lockFile ? ' 9>&-' : ''}; then`,
     `  echo "webfarm: the check rejected the new '${model.name}' configuration; the previous files are back in place" >&2`,
     '  restore',
     '  exit 1',
     'fi',
-    model.reload,
+    model.lockFile ? `{ ${model.reload}; } 9>&-` : model.reload,
     `echo "webfarm: '${model.name}' configuration installed and reloaded"`,
     '',
   );
