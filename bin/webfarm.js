@@ -24,6 +24,8 @@ function load() {
   process.exit(1);
 }
 
-load().run(process.argv.slice(2)).then((status) => {
-  process.exitCode = status;
-});
+load()
+  .run(process.argv.slice(2))
+  .then((status) => {
+    process.exitCode = status;
+  });

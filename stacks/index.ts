@@ -9,6 +9,7 @@ import { VisaNginxStack } from '../examples/visa-nginx';
 import { PavicsNginxStack } from '../examples/pavics-nginx';
 import { NsbootHaproxyStack } from '../examples/nsboot-haproxy';
 import { BalancerHaStack } from '../examples/balancer-ha';
+import { RuntimePoolsStack } from '../examples/runtime-pools';
 
 /** One synthesizable example: its stack name and how to build it. */
 export interface ExampleStack {
@@ -30,4 +31,5 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'nsboot-haproxy', build: (app, name) => new NsbootHaproxyStack(app, name) },
   { name: 'balancer-ha', build: (app, name) => new BalancerHaStack(app, name) },
   { name: 'octavia-https', build: (app, name) => new OctaviaHttpsStack(app, name) },
+  { name: 'runtime-pools', build: (app, name) => new RuntimePoolsStack(app, name) },
 ];

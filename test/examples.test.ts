@@ -44,6 +44,24 @@ describe('the README', () => {
     expect(readme).toContain(message.replace(/ pool 'web'/, ''));
   });
 
+  it('shows examples/runtime-pools.ts and examples/deployment-tool.ts in "Changing pools at run time"', () => {
+    // GIVEN the section's two TypeScript blocks and the examples' marked bodies
+    const section = readme.slice(readme.indexOf('## Changing pools at run time'));
+    const blocks = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].slice(0, 2).map((m) => m[1]);
+    const marked = (file: string) => {
+      const text = fs.readFileSync(path.join(ROOT, 'examples', file), 'utf8');
+      return [...text.matchAll(/\/\/ README:begin\n([\s\S]*?)\/\/ README:end/g)].map((m) => m[1]).join('\n');
+    };
+    const normalize = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean);
+    // THEN they are the same lines
+    expect(normalize(blocks[0])).toEqual(normalize(marked('runtime-pools.ts')));
+    expect(normalize(blocks[1])).toEqual(normalize(marked('deployment-tool.ts')));
+  });
+
   it('names the two set-up commands', () => {
     expect(readme).toContain('npm ci && npm run synth');
     expect(readme).toContain('npm ci && npm test');

@@ -80,7 +80,8 @@ export const processIo: CliIo = {
  * @param argv the arguments after the program name
  */
 export async function run(argv: readonly string[], io: CliIo = processIo): Promise<number> {
-  if (argv[0] === 'nodes') return nodesCommand(argv.slice(1), io).catch((error: unknown) => report(error, io));
+  if (argv[0] === 'nodes')
+    return nodesCommand(argv.slice(1), io).catch((error: unknown) => report(error, io));
   return main(argv, io);
 }
 

@@ -56,7 +56,9 @@ export async function nodesCommand(args: readonly string[], io: CliIo): Promise<
     const lb = balancerOf(opts, io.cwd);
     if (opts.verb === 'get') {
       const nodes = await lb.getNodes(opts.pool);
-      io.stdout(opts.json ? `${JSON.stringify({ pool: opts.pool, nodes })}\n` : nodes.map((n) => `${n}\n`).join(''));
+      io.stdout(
+        opts.json ? `${JSON.stringify({ pool: opts.pool, nodes })}\n` : nodes.map((n) => `${n}\n`).join(''),
+      );
       return 0;
     }
     if (opts.verb === 'add') await lb.addNodes(opts.pool, opts.nodes);
@@ -70,7 +72,11 @@ export async function nodesCommand(args: readonly string[], io: CliIo): Promise<
     return 0;
   } catch (error) {
     if (error instanceof RuntimeInputError) throw new CliError(2, error.message);
-    if (error instanceof HostError || error instanceof PartialFailureError || error instanceof DivergedPoolError) {
+    if (
+      error instanceof HostError ||
+      error instanceof PartialFailureError ||
+      error instanceof DivergedPoolError
+    ) {
       throw new CliError(1, error.message);
     }
     throw error;
@@ -117,20 +123,26 @@ function parse(args: readonly string[]): NodesOptions | 'help' {
     else if (arg === '--address') {
       const v = value();
       const eq = v.indexOf('=');
-      if (eq < 1 || eq === v.length - 1) throw usage(`--address needs HOST=ADDRESS, not ${JSON.stringify(v)}`);
+      if (eq < 1 || eq === v.length - 1)
+        throw usage(`--address needs HOST=ADDRESS, not ${JSON.stringify(v)}`);
       o.addresses[v.slice(0, eq)] = v.slice(eq + 1);
-    } else if (arg.startsWith('-') && !/^-?\[/.test(arg)) throw usage(`unknown option ${JSON.stringify(arg)}`);
+    } else if (arg.startsWith('-') && !/^-?\[/.test(arg))
+      throw usage(`unknown option ${JSON.stringify(arg)}`);
     else positional.push(arg);
   }
   const [verb, pool, ...nodes] = positional;
   if (verb !== 'get' && verb !== 'add' && verb !== 'delete') {
-    throw usage(verb === undefined ? 'nodes needs get, add or delete' : `unknown nodes verb ${JSON.stringify(verb)}`);
+    throw usage(
+      verb === undefined ? 'nodes needs get, add or delete' : `unknown nodes verb ${JSON.stringify(verb)}`,
+    );
   }
   if (pool === undefined) throw usage(`nodes ${verb} needs a POOL`);
   if (verb === 'get' && nodes.length) throw usage('nodes get takes only a POOL');
   if (verb !== 'get' && !nodes.length) throw usage(`nodes ${verb} needs at least one HOST:PORT`);
   if ((o.balancer === undefined) === (o.config === undefined)) {
-    throw usage('nodes needs either --balancer STACK/PATH (a webfarm balancer) or --config FILE (another host)');
+    throw usage(
+      'nodes needs either --balancer STACK/PATH (a webfarm balancer) or --config FILE (another host)',
+    );
   }
   return { ...o, verb, pool, nodes };
 }

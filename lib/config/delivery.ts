@@ -185,7 +185,9 @@ export function renderApplyScript(model: ApplyScriptModel): string {
     'mkdir -p "$backup"',
   );
   model.files.forEach((f, i) =>
-    lines.push(`${f.createOnly ? 'put_new' : 'put'} ${i + 1} '${f.path}' '${f.owner ?? 'root:root'}' '${f.mode ?? '0644'}'`),
+    lines.push(
+      `${f.createOnly ? 'put_new' : 'put'} ${i + 1} '${f.path}' '${f.owner ?? 'root:root'}' '${f.mode ?? '0644'}'`,
+    ),
   );
   for (const d of model.managedDirectories ?? []) {
     const keep = model.files.map((f) => f.path).filter((p) => p.startsWith(`${d.path}/`));

@@ -318,7 +318,9 @@ export class BalancerHosts extends Construct implements IConnectable {
             name: props.daemon.name,
             files: { produce: () => this.pushedFiles() },
             managedDirectories: props.daemon.managedDirectories,
-            check: { produce: () => (this.hasRuntimePools() ? props.daemon.runtime.pushCheck : props.daemon.check) },
+            check: {
+              produce: () => (this.hasRuntimePools() ? props.daemon.runtime.pushCheck : props.daemon.check),
+            },
             reload: {
               produce: () =>
                 this.hasRuntimePools()
@@ -326,7 +328,8 @@ export class BalancerHosts extends Construct implements IConnectable {
                   : `systemctl reload-or-restart ${props.daemon.name}`,
             },
             lockFile: {
-              produce: () => (this.hasRuntimePools() ? `${RUNTIME_LOCK_DIR}/${props.daemon.name}.lock` : undefined),
+              produce: () =>
+                this.hasRuntimePools() ? `${RUNTIME_LOCK_DIR}/${props.daemon.name}.lock` : undefined,
             },
             runtime: { produce: () => this.runtimeManifest() },
             dependsOn,
@@ -359,7 +362,8 @@ export class BalancerHosts extends Construct implements IConnectable {
         path: `${this.props.path} pool '${id}'`,
         what: 'runtimeManaged with delivery',
         value: this.delivery,
-        allowed: 'delivery "ssh": with "user-data" every change replaces the host, and run-time nodes with it',
+        allowed:
+          'delivery "ssh": with "user-data" every change replaces the host, and run-time nodes with it',
         fix: 'use delivery: "ssh", or let Terraform own the pool',
       });
     }

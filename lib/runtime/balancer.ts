@@ -299,7 +299,8 @@ export class RuntimeBalancer implements IRuntimeBalancer {
   private async onHost(host: RuntimeHost, request: AgentRequest): Promise<AgentAnswer> {
     const attempts = 1 + (this.settings.retries ?? 2);
     const input = JSON.stringify({ agent: AGENT_SOURCE, request });
-    const timeoutMs = (request.lockSeconds * 2 + request.drainSeconds * Math.max(1, request.nodes.length) + 60) * 1000;
+    const timeoutMs =
+      (request.lockSeconds * 2 + request.drainSeconds * Math.max(1, request.nodes.length) + 60) * 1000;
     let last: HostError | undefined;
     let semaphore = this.sessions.get(host.name);
     if (!semaphore) {
@@ -333,14 +334,21 @@ export class RuntimeBalancer implements IRuntimeBalancer {
         throw new HostError(
           host.name,
           `the host-side agent gave no answer (exit ${result.status}): ${result.stderr.trim() || result.stdout.trim() || 'no output'}` +
-            (/sudo/.test(result.stderr) ? '. Fix: the login user needs password-less sudo (or log in as root)' : '') +
-            (/python3: (command )?not found|No such file/.test(result.stderr) ? '. Fix: install python3 on the host' : ''),
+            (/sudo/.test(result.stderr)
+              ? '. Fix: the login user needs password-less sudo (or log in as root)'
+              : '') +
+            (/python3: (command )?not found|No such file/.test(result.stderr)
+              ? '. Fix: install python3 on the host'
+              : ''),
         );
       }
       if (!answer.ok) throw new HostError(host.name, answer.error ?? 'refused', answer.changed);
       return answer;
     }
-    throw new HostError(host.name, `${last?.message.replace(`${host.name}: `, '') ?? 'unreachable'} (after ${attempts} attempts)`);
+    throw new HostError(
+      host.name,
+      `${last?.message.replace(`${host.name}: `, '') ?? 'unreachable'} (after ${attempts} attempts)`,
+    );
   }
 }
 

@@ -124,7 +124,9 @@ export class DivergedPoolError extends Error {
     super(
       `${balancer}: pool '${pool}' differs between hosts (${Object.entries(byHost)
         .map(([h, n]) => `${h}: [${n.join(', ')}]`)
-        .join('; ')}). Fix: repeat the add or delete that failed on some host, so every host holds the same nodes`,
+        .join(
+          '; ',
+        )}). Fix: repeat the add or delete that failed on some host, so every host holds the same nodes`,
     );
     this.name = 'DivergedPoolError';
   }

@@ -2,15 +2,12 @@
  * `webfarm/runtime`: change the pools of running nginx and HAProxy balancers (the deployment
  * tool's `getNodes` / `addNodes` / `deleteNodes`) over SSH. Loads neither cdktf nor constructs.
  */
-export { IRuntimeBalancer, RuntimeBalancer, RuntimeBalancerSettings, RuntimeHost, RuntimePool } from './balancer';
-export {
-  DivergedPoolError,
-  HostError,
-  HostOutcome,
-  PartialFailureError,
-  RuntimeInputError,
-  RuntimeInputErrorDetails,
-} from './errors';
-export { ParsedNode, checkPoolName, parseNode, parseNodes } from './nodes';
-export { SshBastion, SshSettings } from './ssh';
-export { StackBalancerOptions, balancerFromStack } from './stack';
+export { RuntimeBalancer } from './balancer';
+export type { IRuntimeBalancer, RuntimeBalancerSettings, RuntimeHost, RuntimePool } from './balancer';
+export { DivergedPoolError, HostError, PartialFailureError, RuntimeInputError } from './errors';
+export type { HostOutcome, RuntimeInputErrorDetails } from './errors';
+export { checkPoolName, parseNode, parseNodes } from './nodes';
+export type { ParsedNode } from './nodes';
+export type { SshBastion, SshSettings } from './ssh';
+export { balancerFromStack } from './stack';
+export type { StackBalancerOptions } from './stack';

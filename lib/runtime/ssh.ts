@@ -143,7 +143,10 @@ export function sshArguments(address: string, ssh: SshSettings, command: string)
       '[%h]:%p',
       b.address,
     ];
-    args.push('-o', `ProxyCommand=${jump.map((w) => (/^[A-Za-z0-9_./:=%[\]-]+$/.test(w) ? w : quote(w))).join(' ')}`);
+    args.push(
+      '-o',
+      `ProxyCommand=${jump.map((w) => (/^[A-Za-z0-9_./:=%[\]-]+$/.test(w) ? w : quote(w))).join(' ')}`,
+    );
   }
   args.push('--', address, command);
   return args;
@@ -196,7 +199,11 @@ function describeSshFailure(stderr: string): string {
   if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(text)) {
     return `the host key is unknown or changed (${text}). Fix: check the host, then its known_hosts entry`;
   }
-  if (/Connection refused|timed out|No route|Could not resolve|Network is unreachable|Connection closed/.test(text)) {
+  if (
+    /Connection refused|timed out|No route|Could not resolve|Network is unreachable|Connection closed/.test(
+      text,
+    )
+  ) {
     return `the host is unreachable (${text})`;
   }
   return text || 'ssh exited with status 255';

@@ -77,7 +77,9 @@ export function balancerFromStack(options: StackBalancerOptions): RuntimeBalance
       path: where,
       what: 'balancer',
       value: options.balancer,
-      allowed: known.length ? [...new Set(known)].join(', ') : 'none: this stack has no nginx or HAProxy host pushed over SSH',
+      allowed: known.length
+        ? [...new Set(known)].join(', ')
+        : 'none: this stack has no nginx or HAProxy host pushed over SSH',
       fix: 'give the construct path of an NginxBalancer or HaproxyBalancer of this stack',
     });
   }
@@ -93,7 +95,7 @@ export function balancerFromStack(options: StackBalancerOptions): RuntimeBalance
     const bastionHost = c.bastion_host;
     ssh ??= {
       user: options.ssh?.user ?? String(c.user ?? 'root'),
-      ...(options.ssh?.port ?? c.port ? { port: Number(options.ssh?.port ?? c.port) } : {}),
+      ...((options.ssh?.port ?? c.port) ? { port: Number(options.ssh?.port ?? c.port) } : {}),
       ...(options.ssh?.identityFile ? { identityFile: options.ssh.identityFile } : {}),
       ...(options.ssh?.knownHostsFile ? { knownHostsFile: options.ssh.knownHostsFile } : {}),
       ...(options.ssh?.hostKeyChecking ? { hostKeyChecking: options.ssh.hostKeyChecking } : {}),
@@ -102,7 +104,8 @@ export function balancerFromStack(options: StackBalancerOptions): RuntimeBalance
         : bastionHost !== undefined
           ? {
               bastion: {
-                address: options.addresses?.bastion ?? resolve(where, 'bastion', 'address', bastionHost, state),
+                address:
+                  options.addresses?.bastion ?? resolve(where, 'bastion', 'address', bastionHost, state),
                 ...(c.bastion_user !== undefined ? { user: String(c.bastion_user) } : {}),
                 ...(c.bastion_port !== undefined ? { port: Number(c.bastion_port) } : {}),
               },
@@ -115,7 +118,9 @@ export function balancerFromStack(options: StackBalancerOptions): RuntimeBalance
     daemon: manifest.daemon,
     hosts,
     ssh: ssh as SshSettings,
-    pools: Object.fromEntries(manifest.pools.filter((p) => p.runtimeManaged).map((p) => [p.name, { file: p.file }])),
+    pools: Object.fromEntries(
+      manifest.pools.filter((p) => p.runtimeManaged).map((p) => [p.name, { file: p.file }]),
+    ),
     terraformPools: manifest.pools.filter((p) => !p.runtimeManaged).map((p) => p.name),
     createPools: false,
     check: manifest.check,
@@ -128,7 +133,11 @@ export function balancerFromStack(options: StackBalancerOptions): RuntimeBalance
 
 type State = Map<string, Record<string, unknown>>;
 
-function loadState(options: StackBalancerOptions, backendPath: string | undefined, dir: string): State | undefined {
+function loadState(
+  options: StackBalancerOptions,
+  backendPath: string | undefined,
+  dir: string,
+): State | undefined {
   const candidates = [
     backendPath,
     path.join(dir, 'stacks', options.stack, `terraform.${options.stack}.tfstate`),
@@ -136,17 +145,29 @@ function loadState(options: StackBalancerOptions, backendPath: string | undefine
   const found = candidates.find((p) => fs.existsSync(p));
   if (!found) return undefined;
   const json = JSON.parse(fs.readFileSync(found, 'utf8')) as {
-    resources?: Array<{ mode?: string; type: string; name: string; instances?: Array<{ attributes?: Record<string, unknown> }> }>;
+    resources?: Array<{
+      mode?: string;
+      type: string;
+      name: string;
+      instances?: Array<{ attributes?: Record<string, unknown> }>;
+    }>;
   };
   const state: State = new Map();
   for (const r of json.resources ?? []) {
-    if (r.mode !== 'data' && r.instances?.[0]?.attributes) state.set(`${r.type}.${r.name}`, r.instances[0].attributes);
+    if (r.mode !== 'data' && r.instances?.[0]?.attributes)
+      state.set(`${r.type}.${r.name}`, r.instances[0].attributes);
   }
   return state;
 }
 
 /** A literal address, or `${type.name.attr}` / `${element(type.name.attr, N)}` read from the state. */
-function resolve(where: string, host: string, what: string, value: unknown, state: State | undefined): string {
+function resolve(
+  where: string,
+  host: string,
+  what: string,
+  value: unknown,
+  state: State | undefined,
+): string {
   if (typeof value === 'string' && !value.includes('${')) return value;
   const text = String(value);
   const m =

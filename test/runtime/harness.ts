@@ -179,9 +179,20 @@ export class TestSshd {
     );
     const sshd = `/usr/sbin/sshd -D -e -f ${config}`;
     this.child = this.bind
-      ? spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', `mount --bind ${this.bind.from} ${this.bind.onto} && exec ${sshd}`], {
-          stdio: 'ignore',
-        })
+      ? spawn(
+          'unshare',
+          [
+            '--mount',
+            '--propagation',
+            'private',
+            'sh',
+            '-c',
+            `mount --bind ${this.bind.from} ${this.bind.onto} && exec ${sshd}`,
+          ],
+          {
+            stdio: 'ignore',
+          },
+        )
       : spawn('sh', ['-c', `exec ${sshd}`], { stdio: 'ignore' });
     await waitForPort(this.port);
   }
@@ -204,11 +215,15 @@ export class TestUser {
   /** Creates the user and its sudoers file. */
   public create(): void {
     spawnSync('userdel', [this.name]);
-    const made = spawnSync('useradd', ['--no-create-home', '--shell', '/bin/sh', this.name], { encoding: 'utf8' });
+    const made = spawnSync('useradd', ['--no-create-home', '--shell', '/bin/sh', this.name], {
+      encoding: 'utf8',
+    });
     if (made.status !== 0) throw new Error(`useradd ${this.name}: ${made.stderr}`);
     // "*": no password, yet not a locked account (sshd refuses locked accounts without PAM).
     spawnSync('usermod', ['-p', '*', this.name]);
-    fs.writeFileSync(`/etc/sudoers.d/${this.name}`, `${this.name} ALL=(root) NOPASSWD: ALL\n`, { mode: 0o440 });
+    fs.writeFileSync(`/etc/sudoers.d/${this.name}`, `${this.name} ALL=(root) NOPASSWD: ALL\n`, {
+      mode: 0o440,
+    });
   }
 
   /** Deletes the user and its sudoers file. */

@@ -15,7 +15,17 @@ import { LoopbackNginx, TestSshd, TestUser } from './harness';
 // Making users and mount namespaces needs root; elsewhere the suite is skipped loudly.
 const root = process.getuid?.() === 0;
 describeWithTools(
-  ['sshd', 'ssh', 'ssh-keygen', 'nginx', 'python3', 'unshare', 'sudo', 'useradd', ...(root ? [] : ['root-privileges'])],
+  [
+    'sshd',
+    'ssh',
+    'ssh-keygen',
+    'nginx',
+    'python3',
+    'unshare',
+    'sudo',
+    'useradd',
+    ...(root ? [] : ['root-privileges']),
+  ],
   'webfarm nodes on a balancer with two hosts (loopback, test-made user)',
   () => {
     const dir = tempDir('webfarm-rt-pair-');
@@ -70,7 +80,9 @@ describeWithTools(
     it('GIVEN both hosts up WHEN a node is added THEN both serve it', async () => {
       await lb.addNodes('web', [`127.0.0.1:${backends.port('b')}`]);
       for (const h of hosts) {
-        expect(fs.readFileSync(path.join(h.nginx.poolsDir, 'web.conf'), 'utf8')).toContain(`127.0.0.1:${backends.port('b')}`);
+        expect(fs.readFileSync(path.join(h.nginx.poolsDir, 'web.conf'), 'utf8')).toContain(
+          `127.0.0.1:${backends.port('b')}`,
+        );
         const seen = new Set<string>();
         for (let i = 0; i < 20 && seen.size < 2; i += 1) seen.add((await get(h.nginx.port)).body);
         expect([...seen].sort()).toEqual(['a', 'b']);
@@ -93,7 +105,8 @@ describeWithTools(
       expect((await lb.getNodes('web')).sort()).toEqual(
         [`127.0.0.1:${backends.port('a')}`, `127.0.0.1:${backends.port('b')}`, '10.9.0.1:80'].sort(),
       );
-      for (const h of hosts) expect(fs.readFileSync(path.join(h.nginx.poolsDir, 'web.conf'), 'utf8')).toContain('10.9.0.1:80');
+      for (const h of hosts)
+        expect(fs.readFileSync(path.join(h.nginx.poolsDir, 'web.conf'), 'utf8')).toContain('10.9.0.1:80');
     }, 90000);
   },
 );
