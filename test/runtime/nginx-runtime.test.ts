@@ -1,9 +1,9 @@
-import { spawn } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { HostError, RuntimeInputError } from '../../lib/runtime';
 import { Backends, get } from '../e2e/loopback';
-import { describeWithTools, tempDir } from '../support/tools';
+import { ROOT, describeWithTools, tempDir } from '../support/tools';
 import { LoopbackNginx, LoopbackSshd, nginxBalancer } from './harness';
 
 /** Waits (at most 5 s) until 8 fresh requests in a row are answered by `name`. */
@@ -115,20 +115,64 @@ describeWithTools(
       expect((await get(nginx.port)).body).toBe('a');
     }, 30000);
 
-    it.each([
-      ['10.0.0.1', /give the host and the port/],
-      ['2001:db8::1:80', /write an IPv6 address in brackets/],
-      ['10.0.0.1:0', /port from 1 to 65535/],
-      ['10.0.0.1:80;evil', /allowed: "host:port"/],
-      ['bad host:80', /allowed: "host:port"/],
-    ])('GIVEN the node %j THEN a clear error and nothing changed', async (node, message) => {
+    it('GIVEN bad node strings THEN each is a clear error and nothing changed', async () => {
       const lb = nginxBalancer(nginx, sshd, dir);
       const before = fs.readdirSync(nginx.poolsDir).sort();
-      await expect(lb.addNodes('web', ['10.3.0.1:80', node])).rejects.toThrow(message);
-      await expect(lb.addNodes('web', [node])).rejects.toBeInstanceOf(RuntimeInputError);
+      const web = fs.readFileSync(path.join(nginx.poolsDir, 'web.conf'), 'utf8');
+      for (const [node, message] of [
+        ['10.0.0.1', /give the host and the port/],
+        ['2001:db8::1:80', /write an IPv6 address in brackets/],
+        ['10.0.0.1:0', /port from 1 to 65535/],
+        ['10.0.0.1:80;evil', /allowed: "host:port"/],
+        ['bad host:80', /allowed: "host:port"/],
+      ] as const) {
+        // one bad node among good ones: the whole call is refused before any host is contacted
+        await expect(lb.addNodes('web', ['10.3.0.1:80', node])).rejects.toThrow(message);
+        await expect(lb.deleteNodes('web', [node])).rejects.toBeInstanceOf(RuntimeInputError);
+      }
       expect(fs.readdirSync(nginx.poolsDir).sort()).toEqual(before);
-      expect(await lb.getNodes('web')).toEqual([`127.0.0.1:${backends.port('a')}`]);
+      expect(fs.readFileSync(path.join(nginx.poolsDir, 'web.conf'), 'utf8')).toBe(web);
     });
+
+    it('GIVEN the command line WHEN nodes add and get run with --config THEN they change and print the pool', () => {
+      const config = path.join(dir, 'frontends.json');
+      fs.writeFileSync(
+        config,
+        JSON.stringify({
+          name: 'frontends',
+          daemon: 'nginx',
+          hosts: [{ name: 'fe1', address: '127.0.0.1' }],
+          ssh: { user: 'root', port: sshd.port, knownHostsFile: path.join(dir, 'known_hosts') },
+          includeDir: nginx.poolsDir,
+          check: nginx.check,
+          reload: nginx.reload,
+          lockDir: path.join(dir, 'locks'),
+        }),
+      );
+      const webfarm = (...args: string[]) =>
+        spawnSync(
+          process.execPath,
+          [
+            path.join(ROOT, 'bin', 'webfarm.js'),
+            'nodes',
+            ...args,
+            '--config',
+            config,
+            '--identity',
+            sshd.keyFile,
+          ],
+          {
+            encoding: 'utf8',
+            timeout: 90000,
+          },
+        );
+      const added = webfarm('add', 'cli', '10.5.0.1:80', '[2001:db8::7]:80');
+      expect(added.stderr).toBe('');
+      expect(added.stdout).toBe("added 2 node(s) to pool 'cli' on fe1\n");
+      expect(added.status).toBe(0);
+      const listed = webfarm('get', 'cli', '--json');
+      expect(JSON.parse(listed.stdout)).toEqual({ pool: 'cli', nodes: ['10.5.0.1:80', '[2001:db8::7]:80'] });
+    }, 120000);
 
     it.each(['../etc/passwd', 'a b', '', 'web;rm'])(
       'GIVEN the pool name %j THEN a clear error',
