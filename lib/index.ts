@@ -57,7 +57,7 @@ export type {
   TlsVersion,
 } from './core/balancing';
 export { escapeTerraformTemplate, terraformBase64, terraformSha256 } from './core/escape';
-export type { HostFile } from './core/host-files';
+export type { HostFile, RuntimeManifest, RuntimePoolRecord } from './core/host-files';
 export type { CloudConfig, CloudInitFile, CloudInitUser } from './config/cloud-init';
 export type { ManagedDirectory } from './config/delivery';
 export type { NfsVersion } from './config/nfs';

@@ -49,18 +49,21 @@ export class RuntimeInputError extends Error {
 
 /** One host's failure: it could not be reached, refused the login, or refused the change. */
 export class HostError extends Error {
+  /** The host's name. */
+  public readonly host: string;
+  /** Whether the host may have changed (false: it is as it was). */
+  public readonly changed: boolean;
+
   /**
    * @param host the host's name
    * @param message what happened, with the host's own words (ssh, nginx -t, the HAProxy CLI)
-   * @param changed whether the host may have changed (false: it is as it was)
+   * @param changed whether the host may have changed
    */
-  constructor(
-    public readonly host: string,
-    message: string,
-    public readonly changed = false,
-  ) {
+  constructor(host: string, message: string, changed = false) {
     super(`${host}: ${message}`);
     this.name = 'HostError';
+    this.host = host;
+    this.changed = changed;
   }
 }
 
@@ -80,16 +83,17 @@ export interface HostOutcome {
  * failed hosts are back; `getNodes` refuses to answer for a diverged pool until then.
  */
 export class PartialFailureError extends Error {
+  /** The balancer's name. */
+  public readonly balancer: string;
+  /** Every host's outcome. */
+  public readonly outcomes: readonly HostOutcome[];
+
   /**
    * @param balancer the balancer's name
    * @param operation `add` or `delete`, with the pool
    * @param outcomes every host's outcome
    */
-  constructor(
-    public readonly balancer: string,
-    operation: string,
-    public readonly outcomes: readonly HostOutcome[],
-  ) {
+  constructor(balancer: string, operation: string, outcomes: readonly HostOutcome[]) {
     const done = outcomes.filter((o) => o.status === 'done').map((o) => o.host);
     const failed = outcomes.filter((o) => o.status === 'failed');
     super(
@@ -101,6 +105,8 @@ export class PartialFailureError extends Error {
           : '. Nothing changed'),
     );
     this.name = 'PartialFailureError';
+    this.balancer = balancer;
+    this.outcomes = outcomes;
   }
 
   /** The hosts that failed. */
@@ -111,16 +117,19 @@ export class PartialFailureError extends Error {
 
 /** The hosts of a balancer hold different nodes for one pool. */
 export class DivergedPoolError extends Error {
+  /** The balancer's name. */
+  public readonly balancer: string;
+  /** The pool. */
+  public readonly pool: string;
+  /** Each host's nodes. */
+  public readonly byHost: Readonly<Record<string, readonly string[]>>;
+
   /**
    * @param balancer the balancer's name
    * @param pool the pool
    * @param byHost each host's nodes
    */
-  constructor(
-    public readonly balancer: string,
-    public readonly pool: string,
-    public readonly byHost: Readonly<Record<string, readonly string[]>>,
-  ) {
+  constructor(balancer: string, pool: string, byHost: Readonly<Record<string, readonly string[]>>) {
     super(
       `${balancer}: pool '${pool}' differs between hosts (${Object.entries(byHost)
         .map(([h, n]) => `${h}: [${n.join(', ')}]`)
@@ -129,5 +138,8 @@ export class DivergedPoolError extends Error {
         )}). Fix: repeat the add or delete that failed on some host, so every host holds the same nodes`,
     );
     this.name = 'DivergedPoolError';
+    this.balancer = balancer;
+    this.pool = pool;
+    this.byHost = byHost;
   }
 }
