@@ -89,6 +89,9 @@ describeWithTools(
       );
       const body = { ...data } as Record<string, unknown>;
       delete body.depends_on;
+      // The push is tied to its instance; this loopback "host" is the same one at every step.
+      const triggers = body.triggers_replace as Record<string, unknown>;
+      body.triggers_replace = { ...triggers, instance_id: 'loopback', instance_image: 'loopback' };
       body.connection = {
         type: 'ssh',
         host: '127.0.0.1',
@@ -114,10 +117,10 @@ describeWithTools(
           timeout: 90000,
         });
       } catch (err) {
-        const e = err as { stdout?: string };
+        const e = err as { stdout?: string; stderr?: string };
         // terraform's own lines (remote-exec output included), without the echoed configuration
         throw new Error(
-          `terraform apply failed:\n${(e.stdout ?? '')
+          `terraform apply failed:\n${`${e.stdout ?? ''}${e.stderr ?? ''}`
             .split('\n')
             .filter((l) => l.length < 400)
             .join('\n')}`,
