@@ -6,7 +6,7 @@
  *    several workers/pools sizes, interleaved repetitions, wall time and peak RSS.
  * 2. data plane: wrk on loopback through our rendered nginx and HAProxy, a bare HAProxy, the
  *    seed-style nginx, and directly to a backend (bench/data-plane.ts).
- * 3. review: `webfarm review --base` on N workers against N + 1, as a whole process.
+ * 3. review: `webfarm review --base` on N - 1 workers against N, as a whole process.
  *
  * Machines here are shared and noisy: read the ratios (both sides measured in the same run,
  * interleaved), not the absolute numbers. BENCH_REPS (default 3, at least 3) and
@@ -227,8 +227,9 @@ function reviewGroup(): Record<string, unknown>[] {
       runNode([RUN_TS, path.join(__dirname, 'synth-case.ts'), 'ours', String(n), String(REVIEW_POOLS), out], {
         cwd: ROOT,
       });
-    synth(workers, base);
-    synth(workers + 1, next);
+    // A WorkerGroup holds at most 1,000 nodes: the pair is N - 1 → N workers.
+    synth(workers - 1, base);
+    synth(workers, next);
     const runs: ProcessRun[] = [];
     for (let rep = 0; rep < REPS; rep++) {
       runs.push(
@@ -238,13 +239,13 @@ function reviewGroup(): Record<string, unknown>[] {
     const seconds = runs.map((r) => r.seconds);
     const rss = runs.map((r) => r.peakRssMb);
     rows.push({
-      workers: `${workers} → ${workers + 1}`,
+      workers: `${workers - 1} → ${workers}`,
       pools: REVIEW_POOLS,
       markdownBytes: Buffer.byteLength(runs[0].stdout),
       seconds: { min: min(seconds), median: median(seconds), runs: seconds },
       peakRssMb: { min: min(rss), median: median(rss), runs: rss },
     });
-    if (workers === 1000) target('review --base 1000 → 1001 workers, seconds', median(seconds), 2, true);
+    if (workers === 1000) target('review --base 999 → 1000 workers, seconds', median(seconds), 2, true);
   }
   type Row = {
     workers: string;
