@@ -29,7 +29,11 @@ describeWithTools(
   'webfarm nodes on a balancer with two hosts (loopback, test-made user)',
   () => {
     const dir = tempDir('webfarm-rt-pair-');
-    fs.chmodSync(dir, 0o755);
+    // The test-made user's sshd session reads the key below this file's private TMPDIR (mode
+    // 700): let other users pass through the folders this test file owns, up to the system's.
+    for (let d = dir; d.startsWith(`${process.env.WEBFARM_TEST_TMPDIR ?? '/tmp'}/`); d = path.dirname(d)) {
+      fs.chmodSync(d, 0o755);
+    }
     const shared = path.join(dir, 'host');
     const user = new TestUser();
     const backends = new Backends();
