@@ -5,10 +5,12 @@ import {
   HealthCheck,
   ListenerProtocol,
   ListenerTls,
+  PoolTimeouts,
   Stickiness,
   TlsVersion,
   checkHeaderName,
   checkPoolRequirements,
+  checkPoolTimeouts,
   effectiveProbeTimeout,
   requireCapability,
 } from '../core/balancing';
@@ -36,9 +38,10 @@ import {
  * ({@link renderHaproxy}) that writes one `haproxy.cfg` with a `frontend` per listener and a
  * `backend` per pool (frontends and backends may share a name in HAProxy).
  *
- * Health: every node is checked actively — the pool's `healthCheck.active` probe, or a TCP
- * connect every 3 s when none is given — and passively: `maxFails` connection errors on real
- * traffic mark it down at once (`observe layer4 error-limit … on-error mark-down`). HAProxy has no
+ * Health: every node is checked actively — the pool's `healthCheck.active` probe, or by default
+ * an HTTP `GET /` every 2 s (healthy below 500; TCP connect for tcp pools) — and passively:
+ * `maxFails` errors or 5xx answers on real traffic mark it down at once (`observe layer7`, tcp
+ * pools `layer4`, `error-limit … on-error mark-down`). HAProxy has no
  * time window for passive failures: a node marked down returns after `rise` successful checks,
  * so `failTimeoutSeconds` (an nginx notion) is not used.
  *
@@ -92,9 +95,17 @@ export interface HaproxyPool {
   readonly stickiness?: Stickiness;
   /**
    * Health checks.
-   * @default - TCP connect checks every 3 s, and passive maxFails 3
+   * @default - HTTP pools: `GET /` every 2 s (2 s timeout), healthy below 500, out after 3
+   * misses, and passive `observe layer7` (3 errors or 5xx answers take a node out); tcp pools:
+   * connect checks every 2 s and `observe layer4`
    */
   readonly healthCheck?: HealthCheck;
+  /**
+   * This pool's own connect and response timeouts (`timeout connect` / `timeout server` in its
+   * backend), e.g. long ones for long-running services.
+   * @default - the configuration's {@link HaproxyTimeouts} (3 s / 30 s)
+   */
+  readonly timeouts?: PoolTimeouts;
   /**
    * Idle connections to the nodes may be reused by other clients (`http-reuse safe`); 0 disables
    * reuse (`http-reuse never`). The number itself caps idle connections per node (`pool-max-conn`).
@@ -435,6 +446,7 @@ interface ResolvedPool {
   readonly keepalive: number;
   readonly nodes: ReadonlyArray<{ name: string; address: string; weight?: number; backup: boolean }>;
   readonly runtimeManaged: boolean;
+  readonly timeouts?: PoolTimeouts;
 }
 
 interface ResolvedListener {
@@ -528,9 +540,9 @@ function resolveModel(config: HaproxyConfig): ResolvedModel {
   }
   const t = config.timeouts ?? {};
   const timeouts: Required<HaproxyTimeouts> = {
-    connectSeconds: t.connectSeconds ?? 5,
-    clientSeconds: t.clientSeconds ?? 50,
-    serverSeconds: t.serverSeconds ?? 50,
+    connectSeconds: t.connectSeconds ?? 3,
+    clientSeconds: t.clientSeconds ?? 30,
+    serverSeconds: t.serverSeconds ?? 30,
     httpRequestSeconds: t.httpRequestSeconds ?? 10,
     httpKeepAliveSeconds: t.httpKeepAliveSeconds ?? 10,
     queueSeconds: t.queueSeconds ?? 30,
@@ -735,6 +747,7 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
     keepalive,
     nodes,
     runtimeManaged: checkRuntimePool(path, pool, algorithm),
+    timeouts: checkPoolTimeouts(path, pool.timeouts),
   };
 }
 
@@ -1270,6 +1283,12 @@ function backendSection(pool: ResolvedPool): Section {
   const lines: Array<readonly string[] | { comment: string }> = [
     ['mode', pool.protocol === 'tcp' ? 'tcp' : 'http'],
     ...balanceLines(pool),
+    ...(pool.timeouts?.connectSeconds !== undefined
+      ? [['timeout', 'connect', formatSeconds(pool.timeouts.connectSeconds)]]
+      : []),
+    ...(pool.timeouts?.responseSeconds !== undefined
+      ? [['timeout', 'server', formatSeconds(pool.timeouts.responseSeconds)]]
+      : []),
   ];
   const http = pool.protocol !== 'tcp';
   const active = pool.active;
@@ -1314,13 +1333,33 @@ function backendSection(pool: ResolvedPool): Section {
       'fall',
       String(active.unhealthyThreshold ?? 3),
     );
+  } else if (http) {
+    // The default for HTTP pools: an HTTP probe (a TCP connect says nothing about a node that
+    // accepts connections and never answers), healthy on any answer below 500, every 2 s with a
+    // 2 s timeout, out after 3 misses: a hanging node leaves rotation within about 8 s.
+    lines.push(
+      ['option', 'httpchk'],
+      ['http-check', 'send', 'meth', 'GET', 'uri', '/'],
+      ['http-check', 'expect', 'rstatus', '^[1-4][0-9][0-9]$'],
+      ['timeout', 'check', '2s'],
+    );
+    check.push('inter', '2s', 'rise', '2', 'fall', '3');
   } else {
-    check.push('inter', '3s', 'rise', '2', 'fall', '3');
+    check.push('inter', '2s', 'rise', '2', 'fall', '3');
   }
-  check.push('observe', 'layer4', 'error-limit', String(pool.maxFails), 'on-error', 'mark-down');
+  // Passive checks: real traffic that fails takes the node out (HTTP pools: 5xx answers count).
+  check.push(
+    'observe',
+    http ? 'layer7' : 'layer4',
+    'error-limit',
+    String(pool.maxFails),
+    'on-error',
+    'mark-down',
+  );
   if (http) {
     lines.push(
-      ['retry-on', 'all-retryable-errors'],
+      // 502/503/504 from a node are retried on another node (idempotent requests only, below).
+      ['retry-on', 'all-retryable-errors', '502', '503', '504'],
       { comment: 'Requests that already reached a node are retried only when idempotent.' },
       ['acl', 'idempotent', 'method', 'GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE'],
       ['http-request', 'disable-l7-retry', 'unless', 'idempotent'],

@@ -2,6 +2,8 @@ import {
   Algorithm,
   BalancerCapabilities,
   HealthCheck,
+  PoolTimeouts,
+  checkPoolTimeouts,
   ListenerProtocol,
   ListenerTls,
   Stickiness,
@@ -105,6 +107,12 @@ export interface PoolOptions {
    * @default false - Terraform owns the pool: every push makes it exactly what the stack says
    */
   readonly runtimeManaged?: boolean;
+  /**
+   * Connect and response timeouts of this pool (HAProxy; see {@link PoolTimeouts} for the other
+   * backends).
+   * @default - the balancer's: connect 3 s, response 30 s
+   */
+  readonly timeouts?: PoolTimeouts;
 }
 
 /** A layer-7 rule that sends some requests of a listener to another pool. */
@@ -293,6 +301,7 @@ export class BalancerPool implements IBalancerPool {
         'give a number of idle connections, e.g. 32, or 0 to disable',
       );
     }
+    checkPoolTimeouts(path, options.timeouts);
     this.algorithm = options.algorithm ?? Algorithm.roundRobin();
     owner.validatePool(path, options);
   }

@@ -221,6 +221,47 @@ export interface HealthCheck {
   readonly passive?: PassiveHealthCheck;
 }
 
+/**
+ * How long the balancer waits for a pool's nodes. Long-running services (the climate-data
+ * processes) need long response timeouts; websockets are tunnels, bounded by the tunnel timeout.
+ * HAProxy applies them per pool (`timeout connect` / `timeout server` in the backend); nginx
+ * applies timeouts per host (`NginxBalancerProps.timeouts`); Octavia per listener.
+ */
+export interface PoolTimeouts {
+  /**
+   * Establishing a connection to a node.
+   * @default 3 (HAProxy `timeout connect`)
+   */
+  readonly connectSeconds?: number;
+  /**
+   * Waiting for a node's answer (and between two reads of it).
+   * @default 30 (HAProxy `timeout server`)
+   */
+  readonly responseSeconds?: number;
+}
+
+/** Checks {@link PoolTimeouts} and returns them. */
+export function checkPoolTimeouts(
+  path: string,
+  timeouts: PoolTimeouts | undefined,
+): PoolTimeouts | undefined {
+  if (timeouts === undefined) return undefined;
+  if (timeouts === null || typeof timeouts !== 'object') {
+    throw new ValidationError({
+      path,
+      what: 'timeouts',
+      value: timeouts,
+      allowed: 'an object such as { connectSeconds: 3, responseSeconds: 30 }',
+      fix: 'give the timeouts as an object, or leave them out',
+    });
+  }
+  if (timeouts.connectSeconds !== undefined)
+    checkSeconds(path, 'timeouts.connectSeconds', timeouts.connectSeconds, 300);
+  if (timeouts.responseSeconds !== undefined)
+    checkSeconds(path, 'timeouts.responseSeconds', timeouts.responseSeconds, 86400);
+  return timeouts;
+}
+
 /** Where the certificate and key of a TLS listener come from. */
 export type TlsCertificate =
   /** Files already on the balancer host (e.g. from certbot). */

@@ -105,6 +105,7 @@ export class HaproxyBalancer extends Construct implements IBalancer, IConnectabl
             stickiness: p.options.stickiness,
             healthCheck: p.options.healthCheck,
             keepaliveConnections: p.options.keepaliveConnections,
+            timeouts: p.options.timeouts,
             nodes: p.nodes,
             runtimeManaged: p.options.runtimeManaged,
           })),

@@ -72,18 +72,29 @@ describe('renderHaproxy', () => {
     expect(body[1 + lines.length]).not.toMatch(/^(balance|hash-type)/);
   });
 
-  it('GIVEN defaults WHEN rendered THEN retries redispatch, reuse is safe, only idempotent requests are retried after sending, and nodes are checked', () => {
+  it('GIVEN defaults WHEN rendered THEN retries redispatch (502/503/504 too), reuse is safe, only idempotent requests are retried after sending, and nodes are checked over HTTP and by their answers', () => {
     const cfg = text(config());
-    expect(section(cfg, 'defaults')).toEqual(expect.arrayContaining(['retries 3', 'option redispatch 1']));
+    expect(section(cfg, 'defaults')).toEqual(
+      expect.arrayContaining([
+        'retries 3',
+        'option redispatch 1',
+        'timeout connect 3s',
+        'timeout server 30s',
+      ]),
+    );
     expect(section(cfg, 'backend web')).toEqual([
       'mode http',
       'balance roundrobin',
-      'retry-on all-retryable-errors',
+      'option httpchk',
+      'http-check send meth GET uri /',
+      'http-check expect rstatus ^[1-4][0-9][0-9]$',
+      'timeout check 2s',
+      'retry-on all-retryable-errors 502 503 504',
       '# Requests that already reached a node are retried only when idempotent.',
       'acl idempotent method GET HEAD PUT DELETE OPTIONS TRACE',
       'http-request disable-l7-retry unless idempotent',
       'http-reuse safe',
-      'default-server check inter 3s rise 2 fall 3 observe layer4 error-limit 3 on-error mark-down pool-max-conn 32',
+      'default-server check inter 2s rise 2 fall 3 observe layer7 error-limit 3 on-error mark-down pool-max-conn 32',
       'server web-1 10.0.0.11:8080',
       'server web-2 10.0.0.12:8080',
     ]);
@@ -118,7 +129,7 @@ describe('renderHaproxy', () => {
         'option httpchk',
         'http-check send meth GET uri /health',
         'http-check expect status 200',
-        'default-server check inter 3s rise 2 fall 3 observe layer4 error-limit 3 on-error mark-down pool-max-conn 32',
+        'default-server check inter 3s rise 2 fall 3 observe layer7 error-limit 3 on-error mark-down pool-max-conn 32',
       ]),
     );
     const range = section(
