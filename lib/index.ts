@@ -52,6 +52,7 @@ export type {
   ListenerProtocol,
   ListenerTls,
   PassiveHealthCheck,
+  PoolTimeouts,
   StickinessKind,
   TlsCertificate,
   TlsVersion,
