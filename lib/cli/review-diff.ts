@@ -5,15 +5,8 @@
  * is read again from a data source with new arguments) replaces the resource; any other change
  * updates it in place. `lifecycle.ignore_changes` and `replace_triggered_by` are honoured.
  */
-import {
-  FoundReference,
-  META_ARGUMENTS,
-  OutputRecord,
-  referencesIn,
-  ResourceRecord,
-  StackModel,
-  stringLeaves,
-} from './review-model';
+import { FoundReference, META_ARGUMENTS, OutputRecord, ResourceRecord, StackModel } from './review-model';
+import { referencesIn, stringLeaves } from './review-refs';
 import { isComputedAttribute, ReviewSchemas, SchemaBlock, SchemaBlockType, TypeFacts } from './review-schema';
 import { isRecord, StoredHostManifest } from './stacks';
 

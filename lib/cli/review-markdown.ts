@@ -6,7 +6,8 @@
  */
 import { formatPath, ResourceChange, StackDiff, FileChange, AttributePath } from './review-diff';
 import { Flag, portsOf } from './review-exposure';
-import { Balancer, labelTemplate, previousBalancer, ResourceRecord, StackModel } from './review-model';
+import { Balancer, previousBalancer, ResourceRecord, StackModel } from './review-model';
+import { labelTemplate } from './review-refs';
 import {
   code,
   escapeText,

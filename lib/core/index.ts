@@ -11,3 +11,4 @@ export * from './balancer-model';
 export * from './host-files';
 export * from './token-rules';
 export * from './token-checks';
+export * from './topology';

@@ -13,6 +13,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { HostFile, RuntimeManifest } from '../core/host-files';
 import { Peer } from '../core/peer';
+import { listenerTopology, poolTopology, recordTopology, resourceAddress } from '../core/topology';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
 import { checkCidr, checkName, checkNotWorldSized, isWorldCidr } from '../core/validate';
@@ -294,6 +295,7 @@ export class BalancerHosts extends Construct implements IConnectable {
 
     this.deliveries = [];
     this.keepalivedDeliveries = [];
+    this.recordTopology();
     if (this.delivery === 'ssh') {
       const ssh = props.ssh as SshAccess;
       if (!ssh.bastion && (this.keepalived || !this.floatingIp)) {
@@ -353,6 +355,38 @@ export class BalancerHosts extends Construct implements IConnectable {
         }
       });
     }
+  }
+
+  /**
+   * The balancer's topology record (hosts, listeners, pools, members, exposure), written on its
+   * security group's resource at synth for `webfarm review`.
+   */
+  private recordTopology(): void {
+    recordTopology(this.securityGroup.resource, () => {
+      const subnet = this.props.network.subnet;
+      const vip = this.keepalived?.port;
+      return {
+        balancer: this.props.path,
+        backend: this.daemon.name,
+        name: this.hosts.map((h) => h.hostName).join(' + '),
+        hosts: this.hosts.map((h) => ({
+          name: h.hostName,
+          instance: resourceAddress(h.instance),
+          port: resourceAddress(h.port),
+        })),
+        ...(vip ? { virtualIpPort: resourceAddress(vip) } : {}),
+        entries: [...this.hosts.map((h) => resourceAddress(h.port)), ...(vip ? [resourceAddress(vip)] : [])],
+        securityGroups: [resourceAddress(this.securityGroup.resource)],
+        resources: [
+          ...this.hosts.map((h) => resourceAddress(h.instance)),
+          ...[...this.deliveries, ...this.keepalivedDeliveries].map((d) => resourceAddress(d.resource)),
+        ].sort(),
+        listeners: this.model.listeners.map((l) =>
+          listenerTopology(l, l.options.allowedCidrs ?? [subnet.cidr]),
+        ),
+        pools: this.model.pools.map((p) => poolTopology(p)),
+      };
+    });
   }
 
   /** Adds a pool (checked against the daemon's capabilities and renderer at once). @internal */

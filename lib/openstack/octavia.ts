@@ -28,6 +28,14 @@ import { Port } from '../core/port';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import {
+  BalancerTopology,
+  listenerTopology,
+  poolTopology,
+  recordTopology,
+  resourceAddress,
+  TopologyListener,
+} from '../core/topology';
+import {
   checkCidr,
   checkInteger,
   checkName,
@@ -457,7 +465,12 @@ export class OctaviaBalancer extends Construct implements IBalancer {
   private readonly vipPeer: IPeer;
   private readonly poolMap = new Map<string, OctaviaPool>();
   private readonly listenerList: OctaviaListener[] = [];
-  private readonly metricsListeners: Array<{ name: string; port: number; resource: LbListenerV2 }> = [];
+  private readonly metricsListeners: Array<{
+    name: string;
+    port: number;
+    allowedCidrs?: string[];
+    resource: LbListenerV2;
+  }> = [];
 
   constructor(scope: Construct, id: string, props: OctaviaBalancerProps) {
     super(scope, id);
@@ -559,6 +572,43 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       validatePool: (where, options) => this.validatePool(where, options),
       validateListener: (where, options) => this.validateListener(where, options),
     });
+    recordTopology(this.loadBalancer, () => this.topology());
+  }
+
+  /** The topology record of `webfarm review` (written on the load balancer at synth). */
+  private topology(): BalancerTopology {
+    const subnet = this.network.subnet.cidr;
+    const listeners: TopologyListener[] = [
+      ...this.listenerList.map((l) =>
+        listenerTopology(l, l.options.allowedCidrs ?? [subnet], resourceAddress(l.resource)),
+      ),
+      ...this.metricsListeners.map((m) => ({
+        name: m.name,
+        port: m.port,
+        protocol: 'prometheus',
+        pools: [],
+        reachableFrom: m.allowedCidrs ?? [subnet],
+        resource: resourceAddress(m.resource),
+      })),
+    ].sort((a, b) => a.port - b.port);
+    const pools = this.pools.map((p) =>
+      poolTopology(p, {
+        resource: resourceAddress(p.resource),
+        membersResource: resourceAddress(p.members),
+      }),
+    );
+    const children = [this.loadBalancer, ...this.chain()];
+    return {
+      balancer: this.node.path,
+      backend: 'octavia',
+      name: this.lbName,
+      hosts: [],
+      entries: [resourceAddress(this.loadBalancer)],
+      securityGroups: [resourceAddress(this.securityGroup.resource)],
+      resources: children.map(resourceAddress).sort(),
+      listeners,
+      pools,
+    };
   }
 
   /** What this driver supports. */
@@ -790,7 +840,12 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       protocolPort: options.port,
       ...(cidrs ? { allowedCidrs: cidrs } : {}),
     });
-    this.metricsListeners.push({ name: id, port: options.port, resource });
+    this.metricsListeners.push({
+      name: id,
+      port: options.port,
+      ...(options.allowedCidrs ? { allowedCidrs: options.allowedCidrs } : {}),
+      resource,
+    });
     this.chainAfterPrevious(resource);
     for (const peer of this.listenerPeers(options.allowedCidrs, id)) {
       this.securityGroup.addIngressRule(peer, Port.tcp(options.port), `Prometheus scrapers of '${id}'`);

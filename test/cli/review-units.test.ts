@@ -5,28 +5,10 @@ import { review } from '../../lib/cli/review';
 import { compareConfigurations, formatPath } from '../../lib/cli/review-diff';
 import { cidrContains, isWorld, parseCidr } from '../../lib/cli/review-exposure';
 import { diffLines } from '../../lib/cli/review-markdown';
-import { parseHaproxy, parseNginx } from '../../lib/cli/review-parse';
 import { findPackageRoot, loadSchemas, SCHEMA_FILES } from '../../lib/cli/review-schema';
 import { code, escapeText, maskSecretLine, mermaidLabel } from '../../lib/cli/review-text';
-import { StoredHostFile } from '../../lib/cli/stacks';
 import { EXAMPLE_STACKS } from '../../stacks';
 import { ROOT, tempDir } from '../support/tools';
-
-/** Every file under a golden folder, as a host manifest would list it. */
-function golden(name: string): StoredHostFile[] {
-  const dir = path.join(ROOT, 'test', 'golden', name);
-  return fs
-    .readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort()
-    .map((file) => ({
-      path: `/${path.relative(dir, file)}`,
-      owner: 'root:root',
-      mode: '0644',
-      content: fs.readFileSync(file, 'utf8'),
-    }));
-}
 
 describe('CIDR arithmetic', () => {
   it.each([
@@ -104,66 +86,6 @@ describe('Markdown text', () => {
     const after = ['a', 'B', 'c', 'd', 'e', 'f', 'G'];
     expect(diffLines(before, after)).toEqual([' a', '-b', '+B', ' c', '@@', ' f', '-g', '+G']);
     expect(diffLines([], ['x'])).toEqual(['+x']);
-  });
-});
-
-describe('Reading balancer configuration', () => {
-  it('nginx: pools with weights and backups, listeners with allow lists, rules, redirects, the empty-pool placeholder left out', () => {
-    const config = parseNginx(golden('nginx/nsboot-full'));
-    expect(config.pools.map((p) => [p.name, p.protocol, p.algorithm, p.members.length])).toEqual([
-      ['canary', 'http', 'random-two', 0],
-      ['images', 'http', 'hash-uri', 2],
-      ['nsboot-websocket', 'http', 'round-robin', 2],
-      ['nsboot', 'http', 'least-connections', 4],
-      ['sessions', 'https', 'hash-cookie(session_id)', 1],
-    ]);
-    expect(config.pools[3].members[0]).toEqual({
-      address: '192.168.1.101',
-      port: '80',
-      name: 'nsboot-1',
-      notes: ['weight=3'],
-    });
-    expect(config.pools[3].members[3].notes).toEqual(['backup']);
-    expect(config.pools[1].members[1]).toMatchObject({ address: '[2001:db8::12]', port: '8080' });
-    const public443 = config.listeners.find((l) => l.port === '443');
-    expect(public443).toEqual({
-      name: 'nsboot',
-      port: '443',
-      protocol: 'https',
-      allowed: ['0.0.0.0/0'],
-      pools: ['nsboot-websocket', 'images', 'canary', 'sessions', 'nsboot'],
-      local: false,
-    });
-    expect(config.listeners.find((l) => l.port === '80')).toMatchObject({ protocol: 'http', pools: [] });
-  });
-
-  it('nginx stream: tcp and udp listeners, references kept whole', () => {
-    const config = parseNginx(golden('nginx/stream-passthrough'));
-    expect(config.listeners.map((l) => [l.name, l.protocol, l.port, l.allowed, l.pools])).toEqual([
-      ['dns', 'udp', '53', ['10.0.0.0/8'], ['dns']],
-      ['tls', 'tcp', '443', [], ['tls-nodes']],
-    ]);
-    expect(config.pools[1].members.map((m) => m.address)).toEqual([
-      '${TfToken[TOKEN.3]}',
-      '${TfToken[TOKEN.4]}',
-    ]);
-  });
-
-  it('HAProxy: frontends with binds and src lists, backends with servers, a stats page behind a login', () => {
-    const config = parseHaproxy(golden('haproxy/sticky-tls'));
-    expect(config.listeners.map((l) => [l.name, l.protocol, l.port, l.allowed, l.local])).toEqual([
-      ['webfarm_stats', 'http', '8404', [], false],
-      ['site', 'https', '443', ['0.0.0.0/0'], false],
-      ['site', 'http', '80', ['0.0.0.0/0'], false],
-    ]);
-    const app = config.pools.find((p) => p.name === 'app');
-    expect(app?.members.map((m) => [m.name, m.address, m.port, m.notes])).toEqual([
-      ['app-1', '${TfToken[TOKEN.1]}', '8080', []],
-      ['app-2', '${TfToken[TOKEN.2]}', '8080', ['weight=2']],
-      ['app-3', '${TfToken[TOKEN.3]}', '8080', ['backup']],
-    ]);
-    const seed = parseHaproxy(golden('haproxy/nsboot-seed'));
-    expect(seed.listeners.find((l) => l.name === 'webfarm_stats')?.local).toBe(true);
   });
 });
 
