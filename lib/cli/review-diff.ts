@@ -7,11 +7,13 @@
  */
 import { FoundReference, META_ARGUMENTS, OutputRecord, ResourceRecord, StackModel } from './review-model';
 import { referencesIn, stringLeaves } from './review-refs';
-import { isComputedAttribute, ReviewSchemas, SchemaBlock, SchemaBlockType, TypeFacts } from './review-schema';
-import { isRecord, StoredHostManifest } from './stacks';
+import { attributeAt, AttributePath, canonical, compareConfigurations } from './review-compare';
+import { isComputedAttribute, ReviewSchemas, TypeFacts } from './review-schema';
+import { naturalCompare } from './review-text';
 
-/** A path to an attribute: names and list indexes (`["network", 0, "port"]`). */
-export type AttributePath = ReadonlyArray<string | number>;
+export { attributeAt, canonical, compareConfigurations, formatPath } from './review-compare';
+export type { AttributePath } from './review-compare';
+import { isRecord, StoredHostManifest } from './stacks';
 
 /** What Terraform would do with one resource. */
 export type Action = 'create' | 'update' | 'replace' | 'delete';
@@ -24,9 +26,9 @@ export interface ReplaceReason {
    * `changed`: its value changed; `unknown`: it reads an attribute of a resource that is
    * replaced, so it is known only after apply; `data`: it reads a data source whose arguments
    * changed; `trigger`: `lifecycle.replace_triggered_by`; `any-argument`: the provider replaces
-   * on any change (random, null).
+   * on any change (random, null); `input`: it reads a variable or local whose value changes.
    */
-  readonly why: 'changed' | 'unknown' | 'data' | 'trigger' | 'any-argument';
+  readonly why: 'changed' | 'unknown' | 'data' | 'trigger' | 'any-argument' | 'input';
   /** The resource or data source behind an `unknown` / `data` / `trigger` reason. */
   readonly via?: string;
 }
@@ -63,6 +65,11 @@ export interface ResourceChange {
   readonly changed: AttributePath[];
   /** Why it is replaced (action `replace`). */
   readonly replace: ReplaceReason[];
+  /**
+   * Attributes whose configuration text is the same but whose value changes: they read a
+   * variable, local or data source that changes, or a value known only after apply.
+   */
+  readonly inputs: ReplaceReason[];
   /**
    * In-place changes the provider carries out disruptively: `image_name` (the server is rebuilt:
    * its root disk is re-imaged), `flavor_name` (resized, with a reboot).
@@ -104,165 +111,6 @@ export interface StackDiff {
   readonly files: FileChange[];
   /** Managed resources after the change. */
   readonly resources: number;
-}
-
-/** Canonical JSON (sorted keys), for equality. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (isRecord(value)) {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(value[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** Renders an attribute path as Terraform prints it in `replace_paths`-style dotted form. */
-export function formatPath(path: AttributePath): string {
-  return path.map(String).join('.');
-}
-
-function list(value: unknown): Array<Record<string, unknown>> {
-  const items = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
-  return items.filter(isRecord);
-}
-
-interface Comparison {
-  readonly changed: AttributePath[];
-  readonly forceNew: AttributePath[];
-}
-
-/** Attribute paths that change between two configurations of one type, and the ForceNew ones. */
-export function compareConfigurations(
-  facts: TypeFacts,
-  before: Readonly<Record<string, unknown>>,
-  after: Readonly<Record<string, unknown>>,
-  ignored: ReadonlySet<string> = new Set(),
-): Comparison {
-  const out = { changed: [] as AttributePath[], forceNew: [] as AttributePath[] };
-  compareBlock(facts.block, before, after, [], out, facts.replaceOnAnyChange, ignored);
-  return out;
-}
-
-function compareBlock(
-  block: SchemaBlock | undefined,
-  before: Readonly<Record<string, unknown>>,
-  after: Readonly<Record<string, unknown>>,
-  at: AttributePath,
-  out: { changed: AttributePath[]; forceNew: AttributePath[] },
-  anyChangeReplaces: boolean,
-  ignored: ReadonlySet<string>,
-): void {
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
-  for (const key of keys) {
-    if (at.length === 0 && (META_ARGUMENTS.has(key) || ignored.has(key))) continue;
-    const nested = block?.block_types?.[key];
-    if (nested) {
-      compareNested(nested, before[key], after[key], [...at, key], out);
-      continue;
-    }
-    const attribute = block?.attributes?.[key];
-    if (after[key] === undefined && attribute?.computed) continue;
-    const b = before[key] ?? attribute?.x_default;
-    const a = after[key] ?? attribute?.x_default;
-    if (canonical(b) === canonical(a)) continue;
-    out.changed.push([...at, key]);
-    if (attribute?.x_force_new || anyChangeReplaces) out.forceNew.push([...at, key]);
-  }
-}
-
-function compareNested(
-  type: SchemaBlockType,
-  beforeValue: unknown,
-  afterValue: unknown,
-  at: AttributePath,
-  out: { changed: AttributePath[]; forceNew: AttributePath[] },
-): void {
-  const before = list(beforeValue);
-  const after = list(afterValue);
-  if (type.nesting_mode === 'set') {
-    const remaining = [...after.map(canonical)];
-    const unmatchedBefore: Array<Record<string, unknown>> = [];
-    for (const b of before) {
-      const i = remaining.indexOf(canonical(b));
-      if (i >= 0) remaining.splice(i, 1);
-      else unmatchedBefore.push(b);
-    }
-    const unmatchedAfter = after.filter((a) => remaining.includes(canonical(a)));
-    if (unmatchedBefore.length === 0 && unmatchedAfter.length === 0) return;
-    out.changed.push(at);
-    const project = (e: Record<string, unknown>): string => canonical(forceNewProjection(type.block, e));
-    const sortedB = unmatchedBefore
-      .map(project)
-      .filter((p) => p !== '{}')
-      .sort()
-      .join('\n');
-    const sortedA = unmatchedAfter
-      .map(project)
-      .filter((p) => p !== '{}')
-      .sort()
-      .join('\n');
-    if ((type.x_force_new && before.length !== after.length) || sortedB !== sortedA) out.forceNew.push(at);
-    return;
-  }
-  if (type.nesting_mode === 'single' || type.nesting_mode === 'group') {
-    compareBlock(type.block, before[0] ?? {}, after[0] ?? {}, at, out, false, new Set());
-    return;
-  }
-  if (before.length !== after.length) {
-    out.changed.push(at);
-    if (type.x_force_new) out.forceNew.push(at);
-  }
-  for (let i = 0; i < Math.max(before.length, after.length); i += 1) {
-    compareBlock(type.block, before[i] ?? {}, after[i] ?? {}, [...at, i], out, false, new Set());
-  }
-}
-
-function forceNewProjection(block: SchemaBlock, element: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, attribute] of Object.entries(block.attributes ?? {})) {
-    if (attribute.x_force_new && element[name] !== undefined) out[name] = element[name];
-  }
-  for (const [name, nested] of Object.entries(block.block_types ?? {})) {
-    const items = list(element[name]).map((e) => forceNewProjection(nested.block, e));
-    if (items.length) out[name] = nested.nesting_mode === 'set' ? items.map(canonical).sort() : items;
-  }
-  return out;
-}
-
-/**
- * The attribute a leaf path belongs to (a list attribute's element belongs to the list; a set
- * block's content is reported at the set) and whether it is ForceNew.
- */
-export function attributeAt(
-  facts: TypeFacts,
-  path: AttributePath,
-): { path: AttributePath; forceNew: boolean } {
-  let block = facts.block;
-  const out: Array<string | number> = [];
-  for (let i = 0; i < path.length; i += 1) {
-    const step = path[i];
-    if (typeof step === 'number') {
-      out.push(step);
-      continue;
-    }
-    out.push(step);
-    const attribute = block?.attributes?.[step];
-    if (attribute || !block) {
-      return { path: out, forceNew: facts.replaceOnAnyChange || attribute?.x_force_new === true };
-    }
-    const nested = block.block_types?.[step];
-    if (!nested) return { path: out, forceNew: facts.replaceOnAnyChange };
-    if (nested.nesting_mode === 'set') {
-      const rest = path.slice(i + 1).filter((s): s is string => typeof s === 'string');
-      const inner = rest.length ? nested.block.attributes?.[rest[0]] : undefined;
-      return { path: out, forceNew: inner?.x_force_new === true };
-    }
-    if (nested.nesting_mode === 'single' && typeof path[i + 1] === 'number') i += 1;
-    block = nested.block;
-  }
-  return { path: out, forceNew: facts.replaceOnAnyChange };
 }
 
 /** The attributes `lifecycle.ignore_changes` names (`all` → every one). */
@@ -321,13 +169,14 @@ export function diffStack(
   interface Working {
     changed: Map<string, AttributePath>;
     replace: Map<string, ReplaceReason>;
+    inputs: Map<string, ReplaceReason>;
   }
   const working = new Map<string, Working>();
   for (const [address, record] of now) {
     const old = before.get(address);
     if (!old) continue;
     const ignored = ignoredAttributes(record.body);
-    const w: Working = { changed: new Map(), replace: new Map() };
+    const w: Working = { changed: new Map(), replace: new Map(), inputs: new Map() };
     if (ignored !== 'all') {
       const f = facts(record);
       const result = compareConfigurations(f, old.body, record.body, ignored);
@@ -339,36 +188,95 @@ export function diffStack(
     working.set(address, w);
   }
 
-  // Data sources read again with other arguments give other values.
-  const changedData = new Set<string>();
+  // Inputs: variables (their defaults), locals and data sources. Each is "dirty" when what it
+  // gives may differ from the base: a changed default or expression, a data source read again
+  // with other arguments, or anything that reads a dirty input or an attribute that is unknown
+  // until apply (of a resource created or replaced).
+  const symbols = new Map<string, unknown>(known);
+  for (const name of after?.variables.keys() ?? []) symbols.set(`var.${name}`, true);
+  for (const name of after?.locals.keys() ?? []) symbols.set(`local.${name}`, true);
+  const refCache = new Map<string, Array<{ leaf: AttributePath; ref: FoundReference }>>();
+  const refsOf = (key: string, body: unknown): Array<{ leaf: AttributePath; ref: FoundReference }> => {
+    let refs = refCache.get(key);
+    if (!refs) {
+      refs = stringLeaves(body).flatMap(([leaf, value]) =>
+        referencesIn(value, symbols).map((ref) => ({ leaf, ref })),
+      );
+      refCache.set(key, refs);
+    }
+    return refs;
+  };
+  const dirty = new Set<string>();
+  for (const name of new Set([...(base?.variables.keys() ?? []), ...(after?.variables.keys() ?? [])])) {
+    const b = base?.variables.get(name);
+    const a = after?.variables.get(name);
+    if (!a || !b || canonical(a.default) !== canonical(b.default)) dirty.add(`var.${name}`);
+  }
+  for (const [name, value] of after?.locals ?? []) {
+    if (!base?.locals.has(name) || canonical(base.locals.get(name)) !== canonical(value))
+      dirty.add(`local.${name}`);
+  }
   for (const record of known.values()) {
     if (record.mode !== 'data') continue;
     const old = base?.resources.get(record.address);
-    if (!old || canonical(old.body) !== canonical(record.body)) changedData.add(record.address);
+    if (!old || canonical(old.body) !== canonical(record.body)) dirty.add(record.address);
   }
 
   // Unknown after apply: references to what is replaced (repeat until nothing new is replaced).
   const isReplaced = (address: string): boolean => (working.get(address)?.replace.size ?? 0) > 0;
+  const isUnknown = (ref: FoundReference): boolean => {
+    const target = known.get(ref.address);
+    if (!target || target.mode !== 'managed' || !ref.attribute) return false;
+    if (!isReplaced(ref.address) && before.has(ref.address)) return false;
+    return isComputedAttribute(facts(target), ref.attribute, target.body[ref.attribute] !== undefined);
+  };
+  /** Why a reference gives another value than in the base, if it does. */
+  const reasonOf = (ref: FoundReference): ReplaceReason['why'] | undefined => {
+    if (dirty.has(ref.address)) {
+      const target = known.get(ref.address);
+      if (!target) return 'input';
+      if (!ref.attribute || target.body[ref.attribute] === undefined) return 'data';
+      const old = base?.resources.get(ref.address)?.body[ref.attribute];
+      return canonical(old) !== canonical(target.body[ref.attribute]) ? 'data' : undefined;
+    }
+    return isUnknown(ref) ? 'unknown' : undefined;
+  };
   for (let progress = true; progress;) {
     progress = false;
+    // Locals and data sources that read dirty inputs or unknown values.
+    for (const [name, value] of after?.locals ?? []) {
+      const key = `local.${name}`;
+      if (!dirty.has(key) && refsOf(key, value).some(({ ref }) => reasonOf(ref))) {
+        dirty.add(key);
+        progress = true;
+      }
+    }
+    for (const record of known.values()) {
+      if (record.mode !== 'data' || dirty.has(record.address)) continue;
+      if (refsOf(record.address, record.body).some(({ ref }) => reasonOf(ref))) {
+        dirty.add(record.address);
+        progress = true;
+      }
+    }
     for (const [address, w] of working) {
       const record = now.get(address);
       if (!record || isReplaced(address)) continue;
       const ignored = ignoredAttributes(record.body);
       if (ignored === 'all') continue;
       const f = facts(record);
-      for (const [leaf, value] of stringLeaves(record.body)) {
+      for (const { leaf, ref } of refsOf(address, record.body)) {
         const top = leaf[0];
         if (typeof top !== 'string' || META_ARGUMENTS.has(top) || ignored.has(top)) continue;
-        for (const ref of referencesIn(value, known)) {
-          const reason = unknownReason(ref, isReplaced, changedData, known, facts);
-          if (!reason) continue;
-          const attribute = attributeAt(f, leaf);
-          w.changed.set(pathKey(attribute.path), attribute.path);
-          if (attribute.forceNew && !w.replace.has(pathKey(attribute.path))) {
-            w.replace.set(pathKey(attribute.path), { path: attribute.path, why: reason, via: ref.address });
-            progress = true;
-          }
+        const reason = reasonOf(ref);
+        if (!reason) continue;
+        const attribute = attributeAt(f, leaf);
+        const key = pathKey(attribute.path);
+        if (!w.changed.has(key)) progress = true;
+        w.changed.set(key, attribute.path);
+        if (!w.inputs.has(key)) w.inputs.set(key, { path: attribute.path, why: reason, via: ref.address });
+        if (attribute.forceNew && !w.replace.has(key)) {
+          w.replace.set(key, { path: attribute.path, why: reason, via: ref.address });
+          progress = true;
         }
       }
       const lifecycle = record.body.lifecycle;
@@ -395,7 +303,7 @@ export function diffStack(
   const manifestOf = (model: StackModel | undefined, address: string): StoredHostManifest | undefined =>
     model?.manifests.find((m) => m.resource === address && m.delivery === 'ssh');
   const changes: ResourceChange[] = [];
-  for (const address of [...new Set([...before.keys(), ...now.keys()])].sort()) {
+  for (const address of [...new Set([...before.keys(), ...now.keys()])].sort(naturalCompare)) {
     const old = before.get(address);
     const record = now.get(address);
     const shown = record ?? old;
@@ -422,6 +330,7 @@ export function diffStack(
       action,
       changed,
       replace: w ? [...w.replace.values()] : [],
+      inputs: w ? [...w.inputs.values()] : [],
       disruptive,
       ...(shown.type === 'terraform_data' && manifest
         ? { configPush: { host: manifest.host, files: manifest.files.map((f) => f.path) } }
@@ -437,7 +346,14 @@ export function diffStack(
   for (const name of names) {
     const b = base?.outputs.get(name);
     const a = after?.outputs.get(name);
-    const action = !b ? 'create' : !a ? 'delete' : canonical(b) !== canonical(a) ? 'update' : undefined;
+    const reads = a ? refsOf(`output.${name}`, a.value).some(({ ref }) => reasonOf(ref)) : false;
+    const action = !b
+      ? 'create'
+      : !a
+        ? 'delete'
+        : canonical(b) !== canonical(a) || reads
+          ? 'update'
+          : undefined;
     if (!action) continue;
     outputs.push({
       name,
@@ -449,25 +365,6 @@ export function diffStack(
   }
 
   return { stack, changes, outputs, files: fileChanges(base, after), resources: now.size };
-}
-
-function unknownReason(
-  ref: FoundReference,
-  isReplaced: (address: string) => boolean,
-  changedData: ReadonlySet<string>,
-  known: ReadonlyMap<string, ResourceRecord>,
-  facts: (r: ResourceRecord) => TypeFacts,
-): 'unknown' | 'data' | undefined {
-  const target = known.get(ref.address);
-  if (!target || !ref.attribute) return undefined;
-  const computed = isComputedAttribute(
-    facts(target),
-    ref.attribute,
-    target.body[ref.attribute] !== undefined,
-  );
-  if (!computed) return undefined;
-  if (target.mode === 'data') return changedData.has(ref.address) ? 'data' : undefined;
-  return isReplaced(ref.address) ? 'unknown' : undefined;
 }
 
 /** Host files (from the host manifests) that differ, by host and path. */
@@ -491,14 +388,21 @@ function fileChanges(base: StackModel | undefined, after: StackModel | undefined
     }
     return out;
   };
+  // Files of a resource whose carrying attribute Terraform ignores (lifecycle.ignore_changes)
+  // never reach the host: Terraform leaves the resource alone.
+  const ignoredBy = (address: string, delivery: string): boolean => {
+    const ignored = ignoredAttributes(after?.resources.get(address)?.body);
+    return ignored === 'all' || ignored.has(delivery === 'cloud-init' ? 'user_data' : 'triggers_replace');
+  };
   const b = collect(base);
   const a = collect(after);
   const out: FileChange[] = [];
-  for (const key of [...new Set([...b.keys(), ...a.keys()])].sort()) {
+  for (const key of [...new Set([...b.keys(), ...a.keys()])].sort(naturalCompare)) {
     const old = b.get(key);
     const now = a.get(key);
     const shown = now ?? old;
     if (!shown || old?.content === now?.content) continue;
+    if (old && now && ignoredBy(now.resource, now.delivery)) continue;
     out.push({
       host: shown.host,
       path: shown.path,

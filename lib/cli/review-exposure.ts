@@ -4,12 +4,11 @@
  * no rule admitted before, a listener newly open to the world, a listener's allowed networks
  * widened). Without a base: anything open to the world that is not a balancer listener.
  */
-import { formatPath, ResourceChange, StackDiff } from './review-diff';
 import { IngressRule, previousBalancer, StackModel } from './review-model';
 import { code, escapeText } from './review-text';
 
 /** The kinds of finding `--fail-on` can select. */
-export const FLAG_KINDS = ['replace', 'destroy', 'exposure'] as const;
+export const FLAG_KINDS = ['replace', 'destroy', 'exposure', 'failure'] as const;
 
 /** A kind of finding. */
 export type FlagKind = (typeof FLAG_KINDS)[number];
@@ -26,6 +25,11 @@ export interface Flag {
   readonly name: string;
   /** What happens and why (Markdown). */
   readonly detail: string;
+  /**
+   * The resources the finding is about: the subject, or for a listener's exposure the ingress
+   * rules that open its port to the wider networks (and the listener's own resource).
+   */
+  readonly resources: readonly string[];
 }
 
 /** A parsed CIDR. */
@@ -166,6 +170,7 @@ export function standaloneExposure(model: StackModel): Flag[] {
   return model.rules
     .filter((r) => r.remote.kind === 'world' && !onlyListenerPorts(r, ports))
     .map((r) => ({
+      resources: [r.address],
       kind: 'exposure' as const,
       stack: model.stack,
       subject: r.address,
@@ -200,7 +205,18 @@ export function broadenedExposure(base: StackModel | undefined, after: StackMode
       const wider = before ? allowed.filter((a) => !covered(a, before)) : allowed.filter(isWorld);
       if (wider.length === 0) continue;
       for (const g of b.groups) flaggedPorts.add(`${g} ${l.port}`);
+      const opening = after.rules
+        .filter(
+          (r) =>
+            b.groups.includes(r.group) &&
+            r.portMin !== undefined &&
+            String(r.portMin) === l.port &&
+            r.remote.kind !== 'group' &&
+            wider.some((w) => covered(r.remote.kind === 'group' ? '' : r.remote.text, [w])),
+        )
+        .map((r) => r.address);
       flags.push({
+        resources: [...(l.resource ? [l.resource] : []), ...opening],
         kind: 'exposure',
         stack: after.stack,
         subject: l.resource ?? `${b.label} listener ${l.name}`,
@@ -211,12 +227,21 @@ export function broadenedExposure(base: StackModel | undefined, after: StackMode
       });
     }
   }
-  for (const rule of after.rules) {
+  const baseRules = new Map((base?.rules ?? []).map((r) => [r.address, r]));
+  const sameGroup = groupCorrespondence(base, after);
+  for (const given of after.rules) {
+    // An unset remote of a rule that had one keeps it: remote_ip_prefix and remote_group_id are
+    // optional and computed, so Terraform keeps the prior value.
+    const prior = baseRules.get(given.address);
+    const rule =
+      given.remote.kind === 'world' && given.remote.text === 'any' && prior
+        ? { ...given, remote: prior.remote }
+        : given;
     const remote = remoteText(rule);
     if (remote === undefined || rule.remote.kind === 'reference') continue;
     const admitted = (base?.rules ?? []).some(
       (old) =>
-        old.group === rule.group &&
+        sameGroup(old.group, rule.group) &&
         old.ethertype === rule.ethertype &&
         protocolCovers(old.protocol, rule.protocol) &&
         portsCover(old, rule) &&
@@ -232,6 +257,7 @@ export function broadenedExposure(base: StackModel | undefined, after: StackMode
       continue;
     const world = rule.remote.kind === 'world';
     flags.push({
+      resources: [rule.address],
       kind: 'exposure',
       stack: after.stack,
       subject: rule.address,
@@ -242,92 +268,39 @@ export function broadenedExposure(base: StackModel | undefined, after: StackMode
   return flags;
 }
 
-const IMPACT: Record<string, string> = {
-  openstack_compute_instance_v2: 'a new server: its root disk and local state are lost',
-  openstack_networking_port_v2: 'a new port: new fixed IP and MAC',
-  openstack_networking_floatingip_v2: 'a new public address',
-  openstack_lb_loadbalancer_v2: 'a new Octavia load balancer (new VIP, downtime)',
-  openstack_lb_listener_v2: 'the listener is recreated (connections drop)',
-  openstack_lb_pool_v2: 'the pool is recreated with its members',
-  openstack_compute_keypair_v2: 'a new key pair (new private key)',
-  random_password: 'a new password',
-};
-
-function reasonText(change: ResourceChange, diffModel: StackModel | undefined): string {
-  const name = (address: string | undefined): string => {
-    const r = address ? diffModel?.resources.get(address) : undefined;
-    return r ? r.path : (address ?? '');
-  };
-  return change.replace
-    .map((r) => {
-      const p = code(formatPath(r.path));
-      switch (r.why) {
-        case 'changed':
-          return `ForceNew ${p} changed`;
-        case 'any-argument':
-          return `${p} changed (any change replaces a ${change.type})`;
-        case 'unknown':
-          return `ForceNew ${p} is known only after apply (${code(name(r.via))} is replaced)`;
-        case 'data':
-          return `ForceNew ${p} comes from ${code(name(r.via))}, read again with new arguments`;
-        case 'trigger':
-          return `${code('replace_triggered_by')} ${code(name(r.via))}`;
-      }
-      return p;
-    })
-    .join('; ');
+/** A rule without its address and group: what it admits. */
+function ruleSignature(rule: IngressRule): string {
+  const remote = rule.remote.kind === 'group' ? `group` : rule.remote.text;
+  return [rule.ethertype, rule.protocol, portsOf(rule), remote].join(' ');
 }
 
-/** True for a block storage volume. */
-export function isVolume(type: string): boolean {
-  return /^openstack_blockstorage_volume_v\d$/.test(type);
-}
-
-/** Replacement and destroy findings of a stack's change (configuration pushes excluded). */
-export function changeFlags(diff: StackDiff, after: StackModel | undefined): Flag[] {
-  const flags: Flag[] = [];
-  for (const c of diff.changes) {
-    const host = after?.hosts.find((h) => h.address === c.address);
-    const name = escapeText(`${c.path}${host ? `, host ${host.name}` : ''}`);
-    if (c.action === 'replace' && c.type !== 'terraform_data') {
-      const impact = IMPACT[c.type] ?? (isVolume(c.type) ? 'a new, empty volume: its data is lost' : '');
-      const files = diff.files.filter((f) => f.resource === c.address && f.delivery === 'cloud-init');
-      const userData = c.replace.some((r) => r.why === 'changed' && formatPath(r.path) === 'user_data');
-      const because =
-        userData && files.length
-          ? ` (cloud-init files: ${[...new Set(files.map((f) => f.path))].map((f) => code(f)).join(', ')})`
-          : '';
-      flags.push({
-        kind: 'replace',
-        stack: diff.stack,
-        subject: c.address,
-        name,
-        detail: `replaced: ${reasonText(c, after)}${because}${impact ? ` — ${impact}` : ''}${
-          c.preventDestroy ? '; `prevent_destroy` is set, so `terraform apply` will refuse' : ''
-        }`,
-      });
-    }
-    for (const d of c.disruptive) {
-      if (d.effect !== 'rebuild') continue;
-      flags.push({
-        kind: 'replace',
-        stack: diff.stack,
-        subject: c.address,
-        name,
-        detail: `rebuilt in place: ${code(d.attribute)} changed (not ForceNew, but the provider rebuilds the server from the new image: its root disk is re-imaged)`,
-      });
-    }
-    if (c.action === 'delete' && (c.preventDestroy || isVolume(c.type))) {
-      flags.push({
-        kind: 'destroy',
-        stack: diff.stack,
-        subject: c.address,
-        name: escapeText(c.path),
-        detail: c.preventDestroy
-          ? 'destroyed: removed from the configuration, so its `prevent_destroy` no longer protects it — Terraform deletes it and its data'
-          : 'destroyed: a volume, with its data',
-      });
+/**
+ * Whether a base group and a group after the change are the same group for exposure: the same
+ * address, or a group that left the configuration while one that arrived holds the same rules,
+ * the same members or the same name (a renamed construct id re-creates identical rules).
+ */
+function groupCorrespondence(
+  base: StackModel | undefined,
+  after: StackModel,
+): (baseGroup: string, afterGroup: string) => boolean {
+  if (!base) return (b, a) => b === a;
+  const afterAddresses = new Set(after.groups.map((g) => g.address));
+  const baseAddresses = new Set(base.groups.map((g) => g.address));
+  const signature = (model: StackModel, group: string): string =>
+    model.rules
+      .filter((r) => r.group === group)
+      .map(ruleSignature)
+      .sort()
+      .join('\n');
+  const pairs = new Set<string>();
+  for (const a of after.groups) {
+    if (baseAddresses.has(a.address)) continue;
+    for (const b of base.groups) {
+      if (afterAddresses.has(b.address)) continue;
+      const sameRules = signature(base, b.address) === signature(after, a.address);
+      const sameMembers = b.members.length > 0 && b.members.join(',') === a.members.join(',');
+      if (sameRules || sameMembers || b.name === a.name) pairs.add(`${b.address} ${a.address}`);
     }
   }
-  return flags;
+  return (b, a) => b === a || pairs.has(`${b} ${a}`);
 }

@@ -65,3 +65,48 @@ export function maskSecretLine(line: string): string {
 export function isSecretName(name: string): boolean {
   return /(^|_)(pass(word)?|admin_pass|secret|token|private_key|key_material|result)($|_)/i.test(name);
 }
+
+/** Rows shown per table before "… more". */
+export const MAX_ROWS = 60;
+
+/** A Markdown table of at most `maxRows` rows, then "… N more". */
+export function table(
+  header: string[],
+  rows: string[][],
+  more: string,
+  maxRows: number = MAX_ROWS,
+): string[] {
+  const shown = rows.slice(0, maxRows);
+  const out = [`| ${header.join(' | ')} |`, `|${header.map(() => ' --- ').join('|')}|`];
+  for (const r of shown) out.push(`| ${r.join(' | ')} |`);
+  if (rows.length > shown.length) out.push('', `_… ${rows.length - shown.length} more ${more}_`);
+  return out;
+}
+
+/** `1 stack`, `2 stacks`. */
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+const COLLATOR = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });
+
+/** Natural order: `api-2` before `api-10`, then plain code-point order for ties. */
+export function naturalCompare(a: string, b: string): number {
+  return COLLATOR.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/**
+ * A construct path of at most `max` characters, shortened by whole leading segments
+ * (`…/Hosts/FloatingIp`), never cut inside a segment unless the last one alone is too long.
+ */
+export function shortPath(path: string, max = 60): string {
+  if ([...path].length <= max) return path;
+  const parts = path.split('/');
+  let out = parts[parts.length - 1];
+  for (let i = parts.length - 2; i >= 0; i -= 1) {
+    const next = `${parts[i]}/${out}`;
+    if ([...next].length + 2 > max) break;
+    out = next;
+  }
+  return `…/${out}`;
+}

@@ -7,18 +7,13 @@ import { CliError } from './errors';
 // Type-only: main.ts imports this file at run time.
 import type { CliIo } from './main';
 import { diffStack } from './review-diff';
-import {
-  broadenedExposure,
-  changeFlags,
-  Flag,
-  FLAG_KINDS,
-  FlagKind,
-  standaloneExposure,
-} from './review-exposure';
+import { broadenedExposure, Flag, FLAG_KINDS, FlagKind, standaloneExposure } from './review-exposure';
+import { changeFlags } from './review-flags';
 import { renderReview, ReviewedStack } from './review-markdown';
 import { readStackModel, StackModel } from './review-model';
 import { loadSchemas, ReviewSchemas } from './review-schema';
 import { findStackFiles } from './stacks';
+import { naturalCompare } from './review-text';
 
 /** Help of `webfarm review`. */
 export const REVIEW_USAGE = `Usage: webfarm review [--base BASE_DIR] [DIR] [--fail-on KINDS]
@@ -35,15 +30,21 @@ the findings are:
             x_force_new, nested blocks too) changes or becomes known only after apply, or a
             server is rebuilt from a new image; configuration pushes (terraform_data) are
             listed as expected instead
-  destroy   a volume, or a resource with prevent_destroy, is destroyed
+            (also: a variable default, local or data source the attribute reads changes; a
+            server rebuilt from a new image; a server destroyed and re-created under a new
+            address)
+  destroy   a volume, or a resource with prevent_destroy, is destroyed; a volume is replaced;
+            prevent_destroy is removed
   exposure  a new ingress rule from the world or from networks no rule admitted before, a
             listener newly open to the world, a listener's allowed networks widened
+  failure   a change that plans but fails at apply (a volume that shrinks)
 Without --base: anything open to the world that is not a balancer listener (exposure).
 
 Options:
   --base BASE_DIR   The base version's cdktf.out.
   --fail-on KINDS   Exit 1 when there are findings of these kinds (comma-separated: replace,
-                    destroy, exposure, or all), after printing the comment. For CI gates.
+                    destroy, exposure, failure, or all), after printing the comment. For CI
+                    gates: replace,destroy,exposure,failure.
   -h, --help        Show this help.
 
 Values of random_password, private keys and sensitive outputs are never printed.
@@ -101,7 +102,7 @@ export function review(options: ReviewOptions): ReviewResult {
   const schemas = options.schemas ?? loadSchemas();
   const after = readAll(options.dir, options.shownDir ?? options.dir);
   const base = options.base ? readAll(options.base, options.shownBase ?? options.base) : undefined;
-  const names = [...new Set([...after.keys(), ...(base?.keys() ?? [])])].sort();
+  const names = [...new Set([...after.keys(), ...(base?.keys() ?? [])])].sort(naturalCompare);
   const stacks: ReviewedStack[] = [];
   const flags: Flag[] = [];
   for (const name of names) {
@@ -119,10 +120,7 @@ export function review(options: ReviewOptions): ReviewResult {
   }
   const order = (f: Flag): number => FLAG_KINDS.indexOf(f.kind);
   flags.sort(
-    (x, y) =>
-      order(x) - order(y) ||
-      (x.stack < y.stack ? -1 : x.stack > y.stack ? 1 : 0) ||
-      (x.subject < y.subject ? -1 : x.subject > y.subject ? 1 : 0),
+    (x, y) => order(x) - order(y) || naturalCompare(x.stack, y.stack) || naturalCompare(x.subject, y.subject),
   );
   const markdown = renderReview(
     { stacks, withBase: base !== undefined, flags, schemas },
@@ -137,12 +135,13 @@ export function parseFailOn(value: string): FlagKind[] {
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean);
-  if (kinds.length === 0) throw usage('--fail-on needs kinds: replace, destroy, exposure or all');
+  if (kinds.length === 0) throw usage('--fail-on needs kinds: replace, destroy, exposure, failure or all');
   const out = new Set<FlagKind>();
   for (const k of kinds) {
     if (k === 'all') FLAG_KINDS.forEach((f) => out.add(f));
     else if ((FLAG_KINDS as readonly string[]).includes(k)) out.add(k as FlagKind);
-    else throw usage(`--fail-on: unknown kind ${JSON.stringify(k)} (replace, destroy, exposure, all)`);
+    else
+      throw usage(`--fail-on: unknown kind ${JSON.stringify(k)} (replace, destroy, exposure, failure, all)`);
   }
   return [...out];
 }
@@ -177,7 +176,7 @@ export function reviewCommand(args: readonly string[], io: CliIo): number {
     } else if (arg.startsWith('--base=')) {
       base = value('--base', arg.slice('--base='.length), 'a folder');
     } else if (arg === '--fail-on') {
-      failOn = parseFailOn(value(arg, args[i + 1], 'kinds (replace,destroy,exposure,all)'));
+      failOn = parseFailOn(value(arg, args[i + 1], 'kinds (replace,destroy,exposure,failure,all)'));
       i += 1;
     } else if (arg.startsWith('--fail-on=')) {
       failOn = parseFailOn(arg.slice('--fail-on='.length));
