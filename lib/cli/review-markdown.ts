@@ -175,7 +175,7 @@ function flagSection(report: ReviewReport): string[] {
   const out = [`### ⚠️ Needs attention (${report.flags.length})`, ''];
   for (const f of report.flags.slice(0, MAX_FLAGS)) {
     out.push(
-      `- ⚠️ **${FLAG_TITLE[f.kind]}** · ${code(f.stack)} · ${code(f.subject)} (${f.name}): ${f.detail}`,
+      `- ⚠️ **${FLAG_TITLE[f.kind]}** · ${code(f.stack)} · ${code(f.subject, Infinity)} (${f.name}): ${f.detail}`,
     );
   }
   if (report.flags.length > MAX_FLAGS) out.push(`- _… ${report.flags.length - MAX_FLAGS} more_`);

@@ -106,7 +106,9 @@ export function topologySection(model: StackModel, base: StackModel | undefined)
         .filter((l) => !l.local && l.pools.includes(pool.name))
         .map((l) => `${l.protocol} ${l.port}`);
       edge(bid, pid, [...new Set(via)].join(', '), gone);
-      const members = [...pool.members];
+      const members = [...pool.members].sort((x, y) =>
+        naturalCompare(x.host ?? x.address, y.host ?? y.address),
+      );
       const current = new Set(pool.members.map((m) => m.key));
       const previous = new Set((oldPool?.members ?? []).map((m) => m.key));
       const removedMembers = (oldPool?.members ?? []).filter((m) => !current.has(m.key));

@@ -85,7 +85,7 @@ export function table(
 
 /** `1 stack`, `2 stacks`. */
 export function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
+  return `${n} ${word}${n === 1 ? '' : /(s|sh|ch|x)$/.test(word) ? 'es' : 's'}`;
 }
 
 const COLLATOR = new Intl.Collator('en', { numeric: true, sensitivity: 'variant' });

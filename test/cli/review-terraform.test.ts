@@ -54,6 +54,7 @@ interface SelfHosted {
   readonly greeting?: string;
   readonly packages?: string[];
   readonly retainRedis?: boolean;
+  readonly nfsVolumeType?: string;
 }
 
 /** An Octavia stack on a looked-up network, with a flavor variable and a certificate variable. */
@@ -137,6 +138,7 @@ function buildSelfHosted(stack: TerraformStack, s: SelfHosted): void {
       flavor: 'm1.small',
       shares: ['images'],
       volumeSizeGb: s.nfsGb ?? 50,
+      ...(s.nfsVolumeType ? { volumeType: s.nfsVolumeType } : {}),
     });
     files.share('images').mountOn(workers, '/srv/images');
   }
@@ -153,7 +155,10 @@ function buildOctavia(stack: TerraformStack, s: Managed): void {
     type: 'string',
     default: s.flavorDefault ?? '2d7c4f6e-0000-4000-8000-000000000000',
   });
-  const network = Network.fromName(stack, 'Net', s.networkName ?? 'auto_allocated_network');
+  // The subnet's CIDR is given: the simulated cloud answers every lookup with the same fake CIDR.
+  const network = Network.fromName(stack, 'Net', s.networkName ?? 'auto_allocated_network', {
+    cidr: '10.0.0.0/24',
+  });
   const web = new WorkerGroup(stack, 'Web', {
     network,
     count: s.members ?? 2,
@@ -204,8 +209,25 @@ const OCTAVIA: Managed = { kind: 'octavia' };
 const REDIS: SelfHosted = { kind: 'self', redis: true };
 const NFS: SelfHosted = { kind: 'self', nfs: true };
 
-/** [name, base, change]: each a pull request a reviewer would see. */
-const CHANGES: Array<[string, Scenario, Scenario]> = [
+/** Edits of a synthesized stack, for changes the constructs do not make (hand-written JSON). */
+type Edit = (json: StackJson) => void;
+
+/** Drops `remote_ip_prefix` from the balancer's listener rules (Terraform keeps the prior value). */
+const dropListenerRemote: Edit = (json) => {
+  for (const rule of Object.values(json.resource?.openstack_networking_secgroup_rule_v2 ?? {})) {
+    if (String(rule.description ?? '').startsWith("listener '")) delete rule.remote_ip_prefix;
+  }
+};
+
+/** `ignore_changes = [user_data]` on every instance. */
+const ignoreUserData: Edit = (json) => {
+  for (const instance of Object.values(json.resource?.openstack_compute_instance_v2 ?? {})) {
+    instance.lifecycle = { ...((instance.lifecycle as object) ?? {}), ignore_changes: ['user_data'] };
+  }
+};
+
+/** [name, base, change, edit of both sides]: each a pull request a reviewer would see. */
+const CHANGES: Array<[string, Scenario, Scenario, Edit?, Edit?]> = [
   ['workers-added', SELF, { ...SELF, workers: 3 }],
   ['workers-removed', SELF, { ...SELF, workers: 1 }],
   ['worker-flavor', SELF, { ...SELF, flavor: 'm1.medium' }],
@@ -228,6 +250,9 @@ const CHANGES: Array<[string, Scenario, Scenario]> = [
   ['volume-grow', NFS, { ...NFS, nfsGb: 80 }],
   ['volume-shrink', NFS, { ...NFS, nfsGb: 20 }],
   ['nfs-removed', NFS, SELF],
+  ['volume-replaced', NFS, { ...NFS, nfsVolumeType: 'ssd' }],
+  ['rule-remote-dropped', SELF, SELF, undefined, dropListenerRemote],
+  ['ignored-user-data', SELF, { ...SELF, greeting: 'hej' }, ignoreUserData, ignoreUserData],
   ['workers-renamed-id', SELF, { ...SELF, workersId: 'App' }],
   ['workers-renamed-name', SELF, { ...SELF, workersName: 'app' }],
   ['floating-ip-pool', SELF, { ...SELF, floatingIpPool: 'public-2' }],
@@ -467,7 +492,7 @@ function tfsim(args: string[]): Promise<{ code: number; output: string }> {
     execFile(
       path.join(SHARED_TOOLS, 'tfsim'),
       args,
-      { timeout: 600000, maxBuffer: 256 * 1024 * 1024 },
+      { timeout: 1100000, maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` }),
     );
@@ -494,6 +519,17 @@ describeWithTools(['terraform', 'tfsim'], 'webfarm review agrees with Terraform 
     }
     baseApp.synth();
     headApp.synth();
+    for (const [name, , , baseEdit, headEdit] of CHANGES) {
+      for (const [dir, edit] of [
+        [baseDir, baseEdit],
+        [headDir, headEdit],
+      ] as const) {
+        if (!edit) continue;
+        const json = readStack(dir, name);
+        edit(json);
+        fs.writeFileSync(path.join(dir, 'stacks', name, 'cdk.tf.json'), JSON.stringify(json, null, 2));
+      }
+    }
     const out = path.join(root, 'plans');
     fs.mkdirSync(out);
     // One Terraform run for every change: the stacks are planned two at a time.
@@ -528,4 +564,27 @@ describeWithTools(['terraform', 'tfsim'], 'webfarm review agrees with Terraform 
       expect(ours).toEqual(theirs);
     },
   );
+
+  it('octavia-flavor-variable: the variable default replaces the load balancer and what hangs under it', () => {
+    const ours = reviewVerdict(result, 'octavia-flavor-variable');
+    expect(ours.replace.some((a) => a.startsWith('openstack_lb_loadbalancer_v2.'))).toBe(true);
+    expect(ours.replace.length).toBeGreaterThanOrEqual(10);
+    expect(result.markdown).toMatch(
+      /ForceNew `flavor_id` reads `var\.octavia_flavor_id`, whose value changes/,
+    );
+  });
+
+  it('octavia-certificate-variable: the listener is updated in place, shown as a change', () => {
+    const diff = result.stacks.find((s) => s.name === 'octavia-certificate-variable')?.diff;
+    const listener = diff?.changes.find((c) =>
+      c.address.startsWith('openstack_lb_listener_v2.Lb_Listener-https_'),
+    );
+    expect(listener?.action).toBe('update');
+    expect(listener?.inputs.map((r) => r.via)).toContain('var.certificate_container_ref');
+  });
+
+  it('ignored-user-data: host files Terraform ignores are not shown as changes', () => {
+    const diff = result.stacks.find((s) => s.name === 'ignored-user-data')?.diff;
+    expect(diff?.files.filter((f) => f.delivery === 'cloud-init')).toEqual([]);
+  });
 });

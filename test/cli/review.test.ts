@@ -419,7 +419,8 @@ describe('webfarm review: secrets and Markdown', () => {
     const small = review({ dir: after, base: dirs.base, maxChars: 1500 }).markdown;
     expect(small.length).toBeLessThanOrEqual(1500);
     expect(small).toContain('⚠️ **replace**');
-    expect(small).toContain('left out to keep this comment under 1500 characters');
+    expect(small).toContain('Some stack sections show less detail to keep this comment under 1500 characters');
+    expect(small).toContain('#### Changes');
   });
 });
 
