@@ -59,6 +59,16 @@ export type {
 } from './core/balancing';
 export { escapeTerraformTemplate, terraformBase64, terraformSha256 } from './core/escape';
 export type { HostFile, RuntimeManifest, RuntimePoolRecord } from './core/host-files';
+export type { HostFile } from './core/host-files';
+export { TOPOLOGY_KEY } from './core/topology';
+export type {
+  BalancerTopology,
+  PoolManagement,
+  TopologyHost,
+  TopologyListener,
+  TopologyMember,
+  TopologyPool,
+} from './core/topology';
 export type { CloudConfig, CloudInitFile, CloudInitUser } from './config/cloud-init';
 export type { ManagedDirectory } from './config/delivery';
 export type { NfsVersion } from './config/nfs';

@@ -419,7 +419,9 @@ describe('webfarm review: secrets and Markdown', () => {
     const small = review({ dir: after, base: dirs.base, maxChars: 1500 }).markdown;
     expect(small.length).toBeLessThanOrEqual(1500);
     expect(small).toContain('⚠️ **replace**');
-    expect(small).toContain('Some stack sections show less detail to keep this comment under 1500 characters');
+    expect(small).toContain(
+      'Some stack sections show less detail to keep this comment under 1500 characters',
+    );
     expect(small).toContain('#### Changes');
   });
 });
@@ -536,7 +538,7 @@ describeWithTools(['terraform', 'tfsim'], 'webfarm review agrees with Terraform 
         );
       }),
     );
-  }, 120000);
+  }, 300000);
 
   it.each(CASES)(
     '%s → %s (%s): the same resources are replaced, for the same attributes',
