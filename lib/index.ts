@@ -59,7 +59,6 @@ export type {
 } from './core/balancing';
 export { escapeTerraformTemplate, terraformBase64, terraformSha256 } from './core/escape';
 export type { HostFile, RuntimeManifest, RuntimePoolRecord } from './core/host-files';
-export type { HostFile } from './core/host-files';
 export { TOPOLOGY_KEY } from './core/topology';
 export type {
   BalancerTopology,
