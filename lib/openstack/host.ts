@@ -297,7 +297,10 @@ export class Host extends Construct implements IConnectable {
 
   /**
    * Adds a data volume, attached by its own attachment resource and protected from destroy by
-   * default. Construct ids are `Volume-<id>` and `Volume-<id>-Attachment`.
+   * default. Construct ids are `Volume-<id>` and `Volume-<id>-Attachment`. A bigger `sizeGb`
+   * later extends the attached volume in place (`enable_online_resize`); the file system on it is
+   * not grown by this (e.g. `resize2fs` on the host). A smaller one cannot be applied: Cinder
+   * volumes do not shrink.
    */
   public addVolume(id: string, options: HostVolumeOptions): HostVolume {
     checkInteger(
@@ -313,6 +316,9 @@ export class Host extends Construct implements IConnectable {
       size: options.sizeGb,
       ...(options.volumeType ? { volumeType: options.volumeType } : {}),
       description: `webfarm data volume of ${this.node.path}`,
+      // Growing an attached volume: provider 3.x extends it in place only with this (Cinder API
+      // 3.42+); without it the plan is an update and the apply fails on an in-use volume.
+      enableOnlineResize: true,
       lifecycle: { preventDestroy: options.preventDestroy ?? true },
     });
     const attachment = new ComputeVolumeAttachV2(this, `Volume-${id}-Attachment`, {
