@@ -12,3 +12,4 @@ export * from './host-files';
 export * from './token-rules';
 export * from './token-checks';
 export * from './topology';
+export * from './providers';

@@ -4,7 +4,8 @@ import { NetworkingFloatingipAssociateV2 } from '../../.gen/providers/openstack/
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { parseIp } from '../core/validate';
-import { ensureOpenStackProvider } from './provider';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
 
 /** Props of {@link FloatingIp}. */
 export interface FloatingIpProps {
@@ -39,7 +40,7 @@ export class FloatingIp extends Construct {
 
   constructor(scope: Construct, id: string, props: FloatingIpProps) {
     super(scope, id);
-    ensureOpenStackProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     if (!isUnresolved(props.pool) && (typeof props.pool !== 'string' || props.pool.trim() === '')) {
       throw new ValidationError({

@@ -15,7 +15,8 @@ import { DataOpenstackImagesImageV2 } from '../../.gen/providers/openstack/data-
 import { ComputeVolumeAttachV2 } from '../../.gen/providers/openstack/compute-volume-attach-v2';
 import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
 import { INetwork } from './network';
-import { ensureOpenStackProvider } from './provider';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
 import { ServerGroup } from './server-group';
 
 /** Props of {@link Host}. */
@@ -137,7 +138,7 @@ export class Host extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: HostProps) {
     super(scope, id);
-    ensureOpenStackProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     if (props.securityGroups.length === 0) {
       throw new ValidationError({

@@ -16,8 +16,9 @@ import {
 } from '../config/keepalived';
 import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
 import { INetwork } from './network';
-import { ensureOpenStackProvider } from './provider';
-import { ensureRandomProvider } from './random';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
+import { RANDOM_PROVIDER } from './random';
 
 /** A keepalived pair instead of one balancer host (DESIGN decision 9). */
 export interface BalancerHighAvailability {
@@ -99,8 +100,8 @@ export class KeepalivedPair extends Construct {
 
   constructor(scope: Construct, id: string, props: KeepalivedPairProps) {
     super(scope, id);
-    ensureOpenStackProvider(this);
-    ensureRandomProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
+    ensureProvider(this, RANDOM_PROVIDER);
     const path = this.node.path;
     const ha = props.highAvailability;
     checkHighAvailability(path, props.network, ha);

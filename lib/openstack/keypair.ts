@@ -3,7 +3,8 @@ import { TerraformOutput } from '../core/cdk';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { ComputeKeypairV2 } from '../../.gen/providers/openstack/compute-keypair-v2';
-import { ensureOpenStackProvider } from './provider';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
 
 /** A Nova keypair instances can be booted with. */
 export interface IKeyPair {
@@ -77,7 +78,7 @@ export class KeyPair extends Construct implements IKeyPair {
 
   constructor(scope: Construct, id: string, props: KeyPairProps = {}) {
     super(scope, id);
-    ensureOpenStackProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     const name = props.name ?? path.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
     checkKeyPairName(path, name);

@@ -8,7 +8,8 @@ import { NetworkingNetworkV2 } from '../../.gen/providers/openstack/networking-n
 import { NetworkingSubnetV2 } from '../../.gen/providers/openstack/networking-subnet-v2';
 import { NetworkingRouterV2 } from '../../.gen/providers/openstack/networking-router-v2';
 import { NetworkingRouterInterfaceV2 } from '../../.gen/providers/openstack/networking-router-interface-v2';
-import { ensureOpenStackProvider } from './provider';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
 
 /** A subnet instances attach to. */
 export interface ISubnet {
@@ -85,7 +86,7 @@ export class Network extends Construct implements INetwork {
     networkName: string,
     options: NetworkLookupOptions = {},
   ): INetwork {
-    ensureOpenStackProvider(scope);
+    ensureProvider(scope, OPENSTACK_PROVIDER);
     const holder = new Construct(scope, id);
     checkNonEmpty(
       holder.node.path,
@@ -138,7 +139,7 @@ export class Network extends Construct implements INetwork {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
-    ensureOpenStackProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     const parsed = checkCidr(path, 'cidr', props.cidr, 4);
     // A "private" network of /0 or /1 would make every listener documented as "only the networks

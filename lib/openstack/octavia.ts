@@ -56,7 +56,8 @@ import { LbL7PolicyV2 } from '../../.gen/providers/openstack/lb-l7policy-v2';
 import { LbL7RuleV2 } from '../../.gen/providers/openstack/lb-l7rule-v2';
 import { FloatingIp } from './floating-ip';
 import { INetwork } from './network';
-import { ensureOpenStackProvider } from './provider';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
 import { SecurityGroup } from './security-group';
 import {
   DEFAULT_OCTAVIA_API_VERSION,
@@ -474,7 +475,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
 
   constructor(scope: Construct, id: string, props: OctaviaBalancerProps) {
     super(scope, id);
-    ensureOpenStackProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     this.driver = props.driver ?? 'amphora';
     if (this.driver !== 'amphora' && this.driver !== 'ovn') {

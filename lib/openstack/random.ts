@@ -1,18 +1,19 @@
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { TerraformStack } from '../core/cdk';
+import { ProviderRequirement, ensureProvider } from '../core/providers';
 import { checkInteger } from '../core/validate';
 
 /**
- * Makes sure the stack that holds `scope` has a `random` provider (it needs no settings), adding
- * one when the user has not declared one. Constructs that generate secrets call this.
+ * The `random` provider of generated secrets (it needs no settings): added at synth when the
+ * stack declares no `random` provider without an alias.
  */
-export function ensureRandomProvider(scope: IConstruct): void {
-  const stack = TerraformStack.of(scope);
-  const hasOne = stack.node.findAll().some((c) => c instanceof RandomProvider);
-  if (!hasOne) new RandomProvider(stack as Construct, 'random');
-}
+export const RANDOM_PROVIDER: ProviderRequirement = {
+  type: 'random',
+  create: (stack, id) => {
+    new RandomProvider(stack, id);
+  },
+};
 
 /**
  * The special characters of webfarm's generated secrets: none of them needs quoting in a shell
@@ -40,7 +41,7 @@ export function generatedSecret(
   id: string,
   options: GeneratedSecretOptions = {},
 ): Password {
-  ensureRandomProvider(scope);
+  ensureProvider(scope, RANDOM_PROVIDER);
   const length = options.length ?? 32;
   checkInteger(scope.node.path, 'secret length', length, 16, 256, 'give a length of at least 16, e.g. 32');
   return new Password(scope, id, {

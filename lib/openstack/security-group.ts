@@ -14,7 +14,8 @@ import { checkName } from '../core/validate';
 import { isUnresolved } from '../core/tokens';
 import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-secgroup-v2';
 import { NetworkingSecgroupRuleV2 } from '../../.gen/providers/openstack/networking-secgroup-rule-v2';
-import { ensureOpenStackProvider } from './provider';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
 
 /** Props of {@link SecurityGroup}. */
 export interface SecurityGroupProps {
@@ -73,7 +74,7 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
 
   constructor(scope: Construct, id: string, props: SecurityGroupProps = {}) {
     super(scope, id);
-    ensureOpenStackProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
     const name = props.name ?? this.node.path.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
     if (props.name !== undefined && !isUnresolved(props.name)) checkName(this.node.path, 'name', props.name);
     this.resource = new NetworkingSecgroupV2(this, 'Resource', {

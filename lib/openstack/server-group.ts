@@ -3,7 +3,8 @@ import { ComputeServergroupV2 } from '../../.gen/providers/openstack/compute-ser
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { checkName } from '../core/validate';
-import { ensureOpenStackProvider } from './provider';
+import { ensureProvider } from '../core/providers';
+import { OPENSTACK_PROVIDER } from './provider';
 
 const POLICIES: readonly PlacementPolicy[] = [
   'anti-affinity',
@@ -44,7 +45,7 @@ export class ServerGroup extends Construct {
 
   constructor(scope: Construct, id: string, props: ServerGroupProps = {}) {
     super(scope, id);
-    ensureOpenStackProvider(this);
+    ensureProvider(this, OPENSTACK_PROVIDER);
     this.policy = props.policy ?? 'anti-affinity';
     if (!POLICIES.includes(this.policy)) {
       throw new ValidationError({
