@@ -28,7 +28,8 @@ const registry = new WeakMap<TerraformStack, StackProviders>();
 
 /**
  * Makes sure the stack that holds `scope` has a default provider of `requirement.type`. The
- * decision is taken at synth (an aspect, and again when validations run), so a provider the user
+ * decision is taken at synth (an aspect, which `app.synth()` and `Testing.synth` run before
+ * rendering; again when validations run), so a provider the user
  * declares after a webfarm construct counts: webfarm declares one only when the stack has none
  * without an alias, and removes its own if the user's appears later. A provider is recognised by
  * its Terraform type, not its class, so one from the user's own bindings (`cdktf get`, another
@@ -44,7 +45,8 @@ export function ensureProvider(scope: IConstruct, requirement: ProviderRequireme
     entry = created;
     registry.set(stack, created);
     Aspects.of(stack).add(new DefaultProviders(stack));
-    // Paths that run validations without aspects (`stack.runAllValidations()`) settle here.
+    // Validations run after the aspects in `app.synth()` and `Testing.synth`: a provider added
+    // in between (by another aspect) is settled here too, and duplicates are refused.
     stack.node.addValidation({
       validate: () => {
         settle(stack, created);

@@ -118,12 +118,12 @@ function addWebPool(lb: IBalancer, workers: WorkerGroup, algorithm?: Algorithm):
 }
 
 /**
- * Synthesizes the stack `build` returns with validations, keeping the `//` blocks that hold the
- * host manifests (`Testing.synth` drops them).
+ * Synthesizes the stack `build` returns with aspects (the default providers) and validations,
+ * keeping the `//` blocks that hold the host manifests (`Testing.synth` drops them).
  */
 export function synthWithManifests(build: (app: App) => TerraformStack): StackJson {
   const stack = build(Testing.app());
-  stack.runAllValidations();
+  Testing.synth(stack, true);
   return JSON.parse(JSON.stringify(stack.toTerraform())) as StackJson;
 }
 
