@@ -166,7 +166,7 @@ export function poolTopology(
     protocol: pool.options.protocol ?? 'http',
     algorithm: pool.algorithm.toString(),
     ...(healthCheck ? { healthCheck } : {}),
-    managed: parts.managed ?? 'terraform',
+    managed: parts.managed ?? (pool.options.runtimeManaged ? 'runtime' : 'terraform'),
     ...(parts.resource ? { resource: parts.resource } : {}),
     members: [...pool.nodes]
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))

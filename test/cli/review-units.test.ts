@@ -218,6 +218,12 @@ describe('Every example stack', () => {
         expect([s.name, b.listeners.some((l) => !l.local && l.pools.length > 0)]).toEqual([s.name, true]);
       }
     }
+    // The pool the deployment tool owns is reviewed as run-time managed; every other is Terraform's.
+    const managed = result.stacks.flatMap((s) =>
+      (s.after?.balancers ?? []).flatMap((b) => b.pools.map((p) => [s.name, p.name, p.managed])),
+    );
+    expect(managed.filter(([, , m]) => m === 'runtime')).toEqual([['runtime-pools', 'app', 'runtime']]);
+    expect(result.markdown).toContain('members managed at run time');
     // Every public floating IP leads somewhere.
     const fips = result.stacks.flatMap((s) => s.after?.floatingIps ?? []);
     expect(fips.filter((f) => !f.target)).toEqual([]);
