@@ -7,12 +7,40 @@ import { buildQuickstart } from '../examples/quickstart';
 import { StackJson, tfcheckProblems, writeStack } from './support/synth';
 import { ROOT, describeWithTools, tempDir, tfsim } from './support/tools';
 
+const synthesized = new Map<string, StackJson>();
+
+/** Synthesizes one example stack with validations, once per test file. */
 function synthExample(name: string): StackJson {
+  const cached = synthesized.get(name);
+  if (cached) return cached;
   const app = Testing.app();
   EXAMPLE_STACKS.find((e) => e.name === name)!.build(app, name);
   const stack = app.node.findChild(name) as TerraformStack;
-  return JSON.parse(Testing.synth(stack, true)) as StackJson;
+  const json = JSON.parse(Testing.synth(stack, true)) as StackJson;
+  synthesized.set(name, json);
+  return json;
 }
+
+/** `stack: type.name` for every resource and `stack: data.type.name` for every data source. */
+function addressesOf(name: string, json: StackJson): string[] {
+  const out: string[] = [];
+  for (const [kind, prefix] of [
+    [json.resource, ''],
+    [json.data, 'data.'],
+  ] as const) {
+    for (const [type, byName] of Object.entries(kind ?? {})) {
+      for (const logical of Object.keys(byName)) out.push(`${name}: ${prefix}${type}.${logical}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The recorded resource addresses of every example (the users' contract: a changed address is a
+ * destroyed and recreated resource). `UPDATE_ADDRESSES=1 npx jest test/examples.test.ts` rewrites
+ * the record; review its diff: only added lines are expected, never changed or removed ones.
+ */
+const ADDRESSES_FILE = path.join(ROOT, 'test/examples-addresses.txt');
 
 describe('the README', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -79,6 +107,24 @@ describe('every example stack', () => {
       expect(tfcheckProblems(json)).toBe('');
     },
   );
+});
+
+describe('the resource addresses of every example', () => {
+  it('are the recorded ones, byte for byte', () => {
+    // GIVEN every example synthesized
+    const actual = EXAMPLE_STACKS.flatMap((e) => addressesOf(e.name, synthExample(e.name)))
+      .sort()
+      .join('\n')
+      .concat('\n');
+    if (process.env.UPDATE_ADDRESSES === '1') {
+      if (process.env.CI === 'true')
+        throw new Error('UPDATE_ADDRESSES=1 rewrites the record: not under CI=true');
+      fs.writeFileSync(ADDRESSES_FILE, actual);
+    }
+    // THEN the sorted list of their addresses is the recorded list
+    expect(actual.split('\n').length).toBeGreaterThan(EXAMPLE_STACKS.length);
+    expect(actual).toBe(fs.readFileSync(ADDRESSES_FILE, 'utf8'));
+  });
 });
 
 describeWithTools(['terraform', 'tfsim'], 'every example stack, by the real Terraform core', () => {
