@@ -177,9 +177,55 @@ function filesSection(files: readonly FileChange[], model: StackModel | undefine
  * summarised instead.
  */
 export function diffLines(before: readonly string[], after: readonly string[]): string[] {
+  // The common head and tail are equal lines: only the middle needs the quadratic table, so a
+  // line added to a 1,000-line pool file costs O(n), not O(n²).
+  let head = 0;
+  while (head < before.length && head < after.length && before[head] === after[head]) head += 1;
+  let tail = 0;
+  while (
+    tail < before.length - head &&
+    tail < after.length - head &&
+    before[before.length - 1 - tail] === after[after.length - 1 - tail]
+  ) {
+    tail += 1;
+  }
+  const oldMiddle = before.slice(head, before.length - tail);
+  const newMiddle = after.slice(head, after.length - tail);
+  const n = oldMiddle.length;
+  const m = newMiddle.length;
+  if (n * m > 4_000_000) return [`@@ ${before.length} lines → ${after.length} lines (too long to compare) @@`];
+  const ops: Array<{ op: ' ' | '-' | '+'; line: string }> = before
+    .slice(0, head)
+    .map((line) => ({ op: ' ' as const, line }));
+  ops.push(...middleOps(oldMiddle, newMiddle));
+  for (const line of before.slice(before.length - tail)) ops.push({ op: ' ', line });
+  const keep = ops.map((o, k) =>
+    o.op !== ' ' ||
+    ops[k - 1]?.op === '-' ||
+    ops[k - 1]?.op === '+' ||
+    ops[k + 1]?.op === '-' ||
+    ops[k + 1]?.op === '+'
+      ? true
+      : false,
+  );
+  const out: string[] = [];
+  let skipped = false;
+  ops.forEach((o, k) => {
+    if (!keep[k]) {
+      skipped = true;
+      return;
+    }
+    if (skipped && out.length) out.push('@@');
+    skipped = false;
+    out.push(`${o.op}${o.line}`);
+  });
+  return out;
+}
+
+/** The longest-common-subsequence edit script of two line lists, as kept/removed/added lines. */
+function middleOps(before: readonly string[], after: readonly string[]): Array<{ op: ' ' | '-' | '+'; line: string }> {
   const n = before.length;
   const m = after.length;
-  if (n * m > 4_000_000) return [`@@ ${n} lines → ${m} lines (too long to compare) @@`];
   const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
   for (let i = n - 1; i >= 0; i -= 1) {
     for (let j = m - 1; j >= 0; j -= 1) {
@@ -202,25 +248,5 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
       j += 1;
     }
   }
-  const keep = ops.map((o, k) =>
-    o.op !== ' ' ||
-    ops[k - 1]?.op === '-' ||
-    ops[k - 1]?.op === '+' ||
-    ops[k + 1]?.op === '-' ||
-    ops[k + 1]?.op === '+'
-      ? true
-      : false,
-  );
-  const out: string[] = [];
-  let skipped = false;
-  ops.forEach((o, k) => {
-    if (!keep[k]) {
-      skipped = true;
-      return;
-    }
-    if (skipped && out.length) out.push('@@');
-    skipped = false;
-    out.push(`${o.op}${o.line}`);
-  });
-  return out;
+  return ops;
 }

@@ -1,3 +1,4 @@
+import * as fc from 'fast-check';
 import * as fs from 'fs';
 import * as path from 'path';
 import { App } from '../../lib/core/cdk';
@@ -86,6 +87,44 @@ describe('Markdown text', () => {
     const after = ['a', 'B', 'c', 'd', 'e', 'f', 'G'];
     expect(diffLines(before, after)).toEqual([' a', '-b', '+B', ' c', '@@', ' f', '-g', '+G']);
     expect(diffLines([], ['x'])).toEqual(['+x']);
+  });
+
+  it('diffs a line added to a long file in linear time, with the same hunk as a short one', () => {
+    const before = Array.from({ length: 5_000 }, (_, k) => `server 10.0.${k >> 8}.${k & 255}:8080;`);
+    const after = [...before.slice(0, 2_500), 'server 10.9.9.9:8080;', ...before.slice(2_500)];
+    // 5,000 × 5,001 lines is over the full table's limit: only the trimmed middle is compared.
+    expect(diffLines(before, after)).toEqual([` ${before[2_499]}`, '+server 10.9.9.9:8080;', ` ${before[2_500]}`]);
+  });
+
+  it('diffs any two line lists into a minimal edit script that turns one into the other', () => {
+    const lines = fc.array(fc.constantFrom('a', 'b', 'c', 'd'), { maxLength: 30 });
+    const lcsLength = (x: readonly string[], y: readonly string[]): number => {
+      let row = new Array<number>(y.length + 1).fill(0);
+      for (const a of x) {
+        const next = [0];
+        y.forEach((b, j) => next.push(a === b ? row[j] + 1 : Math.max(row[j + 1], next[j])));
+        row = next;
+      }
+      return row[y.length];
+    };
+    fc.assert(
+      fc.property(lines, lines, (before, after) => {
+        const ops = diffLines(before, after).filter((l) => l !== '@@');
+        const removed = ops.filter((l) => l.startsWith('-')).length;
+        const added = ops.filter((l) => l.startsWith('+')).length;
+        // Minimal: every line outside one longest common subsequence, and nothing more.
+        expect(removed).toBe(before.length - lcsLength(before, after));
+        expect(added).toBe(after.length - lcsLength(before, after));
+        // Faithful: context and removals come from the old list in order, additions from the new.
+        const isSubsequence = (sub: readonly string[], of: readonly string[]): boolean => {
+          let k = 0;
+          for (const line of of) if (k < sub.length && sub[k] === line) k += 1;
+          return k === sub.length;
+        };
+        expect(isSubsequence(ops.filter((l) => !l.startsWith('+')).map((l) => l.slice(1)), before)).toBe(true);
+        expect(isSubsequence(ops.filter((l) => !l.startsWith('-')).map((l) => l.slice(1)), after)).toBe(true);
+      }),
+    );
   });
 });
 
