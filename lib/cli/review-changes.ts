@@ -193,7 +193,8 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
   const newMiddle = after.slice(head, after.length - tail);
   const n = oldMiddle.length;
   const m = newMiddle.length;
-  if (n * m > 4_000_000) return [`@@ ${before.length} lines → ${after.length} lines (too long to compare) @@`];
+  if (n * m > 4_000_000)
+    return [`@@ ${before.length} lines → ${after.length} lines (too long to compare) @@`];
   const ops: Array<{ op: ' ' | '-' | '+'; line: string }> = before
     .slice(0, head)
     .map((line) => ({ op: ' ' as const, line }));
@@ -223,7 +224,10 @@ export function diffLines(before: readonly string[], after: readonly string[]): 
 }
 
 /** The longest-common-subsequence edit script of two line lists, as kept/removed/added lines. */
-function middleOps(before: readonly string[], after: readonly string[]): Array<{ op: ' ' | '-' | '+'; line: string }> {
+function middleOps(
+  before: readonly string[],
+  after: readonly string[],
+): Array<{ op: ' ' | '-' | '+'; line: string }> {
   const n = before.length;
   const m = after.length;
   const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));

@@ -93,7 +93,11 @@ describe('Markdown text', () => {
     const before = Array.from({ length: 5_000 }, (_, k) => `server 10.0.${k >> 8}.${k & 255}:8080;`);
     const after = [...before.slice(0, 2_500), 'server 10.9.9.9:8080;', ...before.slice(2_500)];
     // 5,000 × 5,001 lines is over the full table's limit: only the trimmed middle is compared.
-    expect(diffLines(before, after)).toEqual([` ${before[2_499]}`, '+server 10.9.9.9:8080;', ` ${before[2_500]}`]);
+    expect(diffLines(before, after)).toEqual([
+      ` ${before[2_499]}`,
+      '+server 10.9.9.9:8080;',
+      ` ${before[2_500]}`,
+    ]);
   });
 
   it('diffs any two line lists into a minimal edit script that turns one into the other', () => {
@@ -121,8 +125,18 @@ describe('Markdown text', () => {
           for (const line of of) if (k < sub.length && sub[k] === line) k += 1;
           return k === sub.length;
         };
-        expect(isSubsequence(ops.filter((l) => !l.startsWith('+')).map((l) => l.slice(1)), before)).toBe(true);
-        expect(isSubsequence(ops.filter((l) => !l.startsWith('-')).map((l) => l.slice(1)), after)).toBe(true);
+        expect(
+          isSubsequence(
+            ops.filter((l) => !l.startsWith('+')).map((l) => l.slice(1)),
+            before,
+          ),
+        ).toBe(true);
+        expect(
+          isSubsequence(
+            ops.filter((l) => !l.startsWith('-')).map((l) => l.slice(1)),
+            after,
+          ),
+        ).toBe(true);
       }),
     );
   });
