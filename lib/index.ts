@@ -33,8 +33,10 @@ export type {
   IBalancerTarget,
   IWorkerPool,
   ListenerOptions,
+  NodeWeights,
   PoolOptions,
   RoutingRule,
+  TargetOptions,
   WorkerNode,
 } from './core/balancer';
 export {

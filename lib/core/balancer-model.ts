@@ -14,7 +14,6 @@ import {
   IBalancerTarget,
   ListenerOptions,
   PoolOptions,
-  nodeAddress,
 } from './balancer';
 import { ValidationError } from './errors';
 import { isUnresolved } from './tokens';
@@ -254,21 +253,6 @@ export class BalancerModel {
     this.listenerMap.set(id, listener);
     this.changes++;
     return listener;
-  }
-
-  /** `host:port` of each node of pool `pool`. */
-  public getNodes(pool: string): string[] {
-    return this.pool(pool).nodes.map(nodeAddress);
-  }
-
-  /** Adds nodes to pool `pool`. */
-  public addNodes(pool: string, nodes: string[]): void {
-    this.pool(pool).addNodes(nodes);
-  }
-
-  /** Removes nodes from pool `pool`. */
-  public removeNodes(pool: string, nodes: string[]): void {
-    this.pool(pool).removeNodes(nodes);
   }
 
   /** The pool named `name`; a ValidationError naming the pools when there is none. */

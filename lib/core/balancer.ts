@@ -51,6 +51,24 @@ export interface IBalancerTarget {
   readonly connections?: Connections;
 }
 
+/**
+ * The weight of each node of a target: one number for every node, a map from node name to weight
+ * (nodes not named keep weight 1), or a function of the node (`undefined` keeps its weight).
+ */
+export type NodeWeights =
+  number | Readonly<Record<string, number>> | ((node: BalancerNode) => number | undefined);
+
+/** Options of `pool.addTarget(target, options)`. */
+export interface TargetOptions {
+  /**
+   * Relative share of traffic per node (nginx `weight=`, HAProxy `weight`, Octavia member
+   * `weight`), e.g. `{ 'nsboot-1': 3, 'nsboot-2': 2, 'nsboot-3': 1 }` or
+   * `(node) => (node.name === 'big-1' ? 3 : 1)`. Each weight is an integer from 1 to 256.
+   * @default - every node weight 1
+   */
+  readonly weight?: NodeWeights;
+}
+
 /** One server of a worker pool, as other constructs see it. */
 export interface WorkerNode {
   /** Stable node name (`web-1`). */
@@ -196,8 +214,11 @@ export interface IBalancerPool {
   readonly algorithm: Algorithm;
   /** The nodes in the order they were added. */
   readonly nodes: readonly BalancerNode[];
-  /** Registers a target's nodes and opens the path balancer → target on the pool port. */
-  addTarget(target: IBalancerTarget): void;
+  /**
+   * Registers a target's nodes (weighted by `options.weight`) and opens the path balancer →
+   * target on the pool port.
+   */
+  addTarget(target: IBalancerTarget, options?: TargetOptions): void;
   /** Adds nodes (`'host:port'` or {@link BalancerNode}); adding one already there is a no-op. */
   addNodes(nodes: Array<string | BalancerNode>): void;
   /** Removes nodes by `host:port` or name; removing one not there is a no-op. */
@@ -207,8 +228,10 @@ export interface IBalancerPool {
 /**
  * A load balancer: pools of nodes and listeners that route to them. Implemented by
  * `NginxBalancer`, `HaproxyBalancer`, `OctaviaBalancer`, the Docker balancer and
- * `NoopBalancer`. Also the seed deployment tool's interface: `getNodes(pool)`,
- * `addNodes(pool, nodes)`, `removeNodes(pool, nodes)` with nodes written `host:port`.
+ * `NoopBalancer`. Also the seed deployment tool's balancer interface, with its contract:
+ * `getNodes(pool)` is `[]` for a pool that does not exist, `addNodes(pool, nodes)` creates the
+ * pool when it does not exist, `deleteNodes(pool, nodes)` succeeds when the pool or a node does
+ * not exist; nodes are written `host:port`.
  */
 export interface IBalancer {
   /** What this backend supports. */
@@ -221,11 +244,20 @@ export interface IBalancer {
   addPool(id: string, options: PoolOptions): IBalancerPool;
   /** Adds a listener and returns it. */
   addListener(id: string, options: ListenerOptions): IBalancerListener;
-  /** `host:port` of every node of pool `pool`. */
+  /** `host:port` of every node of pool `pool`; `[]` when there is no such pool. */
   getNodes(pool: string): string[];
-  /** Adds nodes to pool `pool` (idempotent). */
-  addNodes(pool: string, nodes: string[]): void;
-  /** Removes nodes from pool `pool` (idempotent). */
+  /**
+   * Adds nodes to pool `pool` (idempotent). When the pool does not exist it is created, with
+   * `options` when given, else on the port of the first node (no routing: listeners and rules
+   * stay the user's).
+   */
+  addNodes(pool: string, nodes: string[], options?: PoolOptions): void;
+  /** Removes nodes from pool `pool`; a pool or node that does not exist is no error. */
+  deleteNodes(pool: string, nodes: string[]): void;
+  /**
+   * Removes nodes from pool `pool`, as {@link IBalancer.deleteNodes}.
+   * @deprecated use `deleteNodes` (the seed interface's name)
+   */
   removeNodes(pool: string, nodes: string[]): void;
 }
 
@@ -316,9 +348,10 @@ export class BalancerPool implements IBalancerPool {
     return [...this.byAddress.values()];
   }
 
-  /** Registers a target's nodes and opens balancer → target on the pool port. */
-  public addTarget(target: IBalancerTarget): void {
-    this.addNodes(target.balancerNodes(this.port));
+  /** Registers a target's nodes (weighted) and opens balancer → target on the pool port. */
+  public addTarget(target: IBalancerTarget, options: TargetOptions = {}): void {
+    const path = `${this.owner.path} pool '${this.name}'`;
+    this.addNodes(weighNodes(path, target.balancerNodes(this.port), options.weight));
     this.owner.allowToTarget(target, this.port, this.name);
   }
 
@@ -435,4 +468,46 @@ export class BalancerListener implements IBalancerListener {
       );
     }
   }
+}
+
+/**
+ * The weight of each node a target offers, from {@link TargetOptions.weight}: one number for
+ * every node, a map by node name (a name the target does not have is an error; nodes not named
+ * keep their own weight), or a function of the node.
+ */
+export function weighNodes(
+  path: string,
+  nodes: readonly BalancerNode[],
+  weight: NodeWeights | undefined,
+): BalancerNode[] {
+  if (weight === undefined) return [...nodes];
+  if (typeof weight === 'number') return nodes.map((n) => ({ ...n, weight }));
+  if (typeof weight === 'function') {
+    return nodes.map((n) => {
+      const w = weight(n);
+      return w === undefined ? n : { ...n, weight: w };
+    });
+  }
+  if (weight === null || typeof weight !== 'object' || Array.isArray(weight)) {
+    throw new ValidationError({
+      path,
+      what: 'weight',
+      value: weight,
+      allowed: 'a number, a map from node name to number, or a function of the node',
+      fix: 'e.g. weight: { "nsboot-1": 3, "nsboot-2": 2, "nsboot-3": 1 }',
+    });
+  }
+  const names = new Set(nodes.map((n) => n.name));
+  for (const name of Object.keys(weight)) {
+    if (!names.has(name)) {
+      throw new ValidationError({
+        path,
+        what: 'weight of node',
+        value: name,
+        allowed: `a node of the target (${[...names].join(', ') || 'none'})`,
+        fix: 'name the nodes as the target names them (a WorkerGroup: "<name>-1", …)',
+      });
+    }
+  }
+  return nodes.map((n) => (Object.hasOwn(weight, n.name) ? { ...n, weight: weight[n.name] } : n));
 }

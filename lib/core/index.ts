@@ -8,6 +8,7 @@ export * from './connections';
 export * from './balancing';
 export * from './balancer';
 export * from './balancer-model';
+export * from './node-contract';
 export * from './host-files';
 export * from './token-rules';
 export * from './token-checks';

@@ -2,6 +2,7 @@ import { Construct } from 'constructs';
 import { BalancerCapabilities, NGINX_CAPABILITIES } from '../core/balancing';
 import { IBalancer, IBalancerListener, IBalancerPool, ListenerOptions, PoolOptions } from '../core/balancer';
 import { Connections, IConnectable } from '../core/connections';
+import { addPoolNodes, deletePoolNodes, getPoolNodes } from '../core/node-contract';
 import { HostFile } from '../core/host-files';
 import { NGINX_DEFAULT_PATHS, nginxCheckCommand, nginxLayout, renderNginx } from '../config/nginx';
 import { BalancerDaemon, BalancerFiles, BalancerHosts, SelfHostedBalancerProps } from './balancer-hosts';
@@ -131,19 +132,24 @@ export class NginxBalancer extends Construct implements IBalancer, IConnectable 
     return this.hosts.addListener(id, options);
   }
 
-  /** `host:port` of every node of `pool`. */
+  /** `host:port` of every node of `pool`; `[]` when there is no such pool. */
   public getNodes(pool: string): string[] {
-    return this.hosts.model.getNodes(pool);
+    return getPoolNodes(this, pool);
   }
 
-  /** Adds nodes to `pool`. */
-  public addNodes(pool: string, nodes: string[]): void {
-    this.hosts.model.addNodes(pool, nodes);
+  /** Adds nodes to `pool`, creating the pool (with `options`, else the first node's port) when missing. */
+  public addNodes(pool: string, nodes: string[], options?: PoolOptions): void {
+    addPoolNodes(this, this.node.path, pool, nodes, options);
   }
 
-  /** Removes nodes from `pool`. */
+  /** Removes nodes from `pool`; a missing pool or node is no error. */
+  public deleteNodes(pool: string, nodes: string[]): void {
+    deletePoolNodes(this, pool, nodes);
+  }
+
+  /** Removes nodes from `pool`, as `deleteNodes`. @deprecated use `deleteNodes` */
   public removeNodes(pool: string, nodes: string[]): void {
-    this.hosts.model.removeNodes(pool, nodes);
+    this.deleteNodes(pool, nodes);
   }
 
   /** The pool and listener files as they stand now (what the next push installs). */

@@ -20,8 +20,11 @@ import {
   ListenerOptions,
   PoolOptions,
   RoutingRule,
+  TargetOptions,
   parseNode,
+  weighNodes,
 } from '../core/balancer';
+import { addPoolNodes, deletePoolNodes, getPoolNodes } from '../core/node-contract';
 import { BalancerModel, listenerPorts } from '../core/balancer-model';
 import { IPeer, Peer } from '../core/peer';
 import { Port } from '../core/port';
@@ -324,10 +327,10 @@ export class OctaviaPool implements IBalancerPool {
    * With the ovn driver members see the clients' own addresses (no source NAT): the port is also
    * opened to each listener's `allowedCidrs` (the only client filter OVN has).
    */
-  public addTarget(target: IBalancerTarget): void {
-    const { checkMember } = poolState(this).parts;
-    for (const node of target.balancerNodes(this.port)) checkMember(node);
-    this.inner.addTarget(target);
+  public addTarget(target: IBalancerTarget, options: TargetOptions = {}): void {
+    const { checkMember, path } = poolState(this).parts;
+    for (const node of weighNodes(path, target.balancerNodes(this.port), options.weight)) checkMember(node);
+    this.inner.addTarget(target, options);
   }
 
   /** Adds members: `'203.0.113.10:80'` (external, by address) or {@link BalancerNode}s. */
@@ -633,12 +636,7 @@ export class OctaviaBalancer extends Construct implements IBalancer {
    * choices); on amphora to ROUND_ROBIN and http.
    */
   public addPool(id: string, options: OctaviaPoolOptions): OctaviaPool {
-    const ovn = this.driver === 'ovn';
-    const effective: OctaviaPoolOptions = {
-      ...options,
-      ...(options.algorithm === undefined && ovn ? { algorithm: Algorithm.sourceIpPort() } : {}),
-      ...(options.protocol === undefined && ovn ? { protocol: 'tcp' as const } : {}),
-    };
+    const effective = this.effectivePoolOptions(options);
     const inner = this.model.addPool(id, effective);
     const protocol = poolProtocolOf(effective);
     const stickiness = effective.stickiness;
@@ -854,20 +852,42 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     return resource;
   }
 
-  /** `host:port` of every member of pool `pool`. */
+  /** `host:port` of every member of pool `pool`; `[]` when there is no such pool. */
   public getNodes(pool: string): string[] {
-    return this.model.getNodes(pool);
+    return getPoolNodes(this, pool);
   }
 
-  /** Adds members to pool `pool` (idempotent). */
-  public addNodes(pool: string, nodes: string[]): void {
-    this.model.pool(pool);
-    this.poolMap.get(pool)?.addNodes(nodes);
+  /**
+   * Adds members to pool `pool` (idempotent), creating the pool (`addPool`, with `options`, else
+   * on the first member's port) when it does not exist. The members are checked before the pool
+   * is made, so a refused member leaves no pool behind.
+   */
+  public addNodes(pool: string, nodes: string[], options?: OctaviaPoolOptions): void {
+    addPoolNodes(this, this.node.path, pool, nodes, options, (id, o) => {
+      const effective = this.effectivePoolOptions(o);
+      for (const node of nodes) this.checkMember(id, effective, parseNode(this.poolPath(id), node));
+      return this.addPool(id, o);
+    });
   }
 
-  /** Removes members from pool `pool` (idempotent). */
+  /** Removes members from pool `pool`; a missing pool or member is no error. */
+  public deleteNodes(pool: string, nodes: string[]): void {
+    deletePoolNodes(this, pool, nodes);
+  }
+
+  /** Removes members from pool `pool`, as `deleteNodes`. @deprecated use `deleteNodes` */
   public removeNodes(pool: string, nodes: string[]): void {
-    this.model.removeNodes(pool, nodes);
+    this.deleteNodes(pool, nodes);
+  }
+
+  /** The options with the driver's defaults (ovn: SOURCE_IP_PORT over tcp, its only choices). */
+  private effectivePoolOptions(options: OctaviaPoolOptions): OctaviaPoolOptions {
+    const ovn = this.driver === 'ovn';
+    return {
+      ...options,
+      ...(options.algorithm === undefined && ovn ? { algorithm: Algorithm.sourceIpPort() } : {}),
+      ...(options.protocol === undefined && ovn ? { protocol: 'tcp' as const } : {}),
+    };
   }
 
   /** Where errors about pool `name` point. */

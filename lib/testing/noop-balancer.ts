@@ -8,6 +8,9 @@ import {
   ListenerOptions,
   PoolOptions,
   UNRESTRICTED_CAPABILITIES,
+  addPoolNodes,
+  deletePoolNodes,
+  getPoolNodes,
 } from '../core';
 
 /** Props of {@link NoopBalancer}. */
@@ -62,18 +65,23 @@ export class NoopBalancer extends Construct implements IBalancer {
     return this.model.addListener(id, options);
   }
 
-  /** `host:port` of every node of `pool`. */
+  /** `host:port` of every node of `pool`; `[]` when there is no such pool. */
   public getNodes(pool: string): string[] {
-    return this.model.getNodes(pool);
+    return getPoolNodes(this, pool);
   }
 
-  /** Adds nodes to `pool`; nodes already there are left alone. */
-  public addNodes(pool: string, nodes: string[]): void {
-    this.model.addNodes(pool, nodes);
+  /** Adds nodes to `pool`, creating the pool (with `options`, else the first node's port) when missing. */
+  public addNodes(pool: string, nodes: string[], options?: PoolOptions): void {
+    addPoolNodes(this, this.node.path, pool, nodes, options);
   }
 
-  /** Removes nodes from `pool`; nodes not there are ignored. */
+  /** Removes nodes from `pool`; a missing pool or node is no error. */
+  public deleteNodes(pool: string, nodes: string[]): void {
+    deletePoolNodes(this, pool, nodes);
+  }
+
+  /** Removes nodes from `pool`, as `deleteNodes`. @deprecated use `deleteNodes` */
   public removeNodes(pool: string, nodes: string[]): void {
-    this.model.removeNodes(pool, nodes);
+    this.deleteNodes(pool, nodes);
   }
 }
