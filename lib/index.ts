@@ -141,11 +141,7 @@ export {
   LATEST_KNOWN_OCTAVIA_API_VERSION,
   OCTAVIA_AMPHORA_CAPABILITIES,
   OCTAVIA_OVN_CAPABILITIES,
-} from './openstack/octavia-capabilities';
-export type {
-  OctaviaDriver,
-  OctaviaListenerProtocol,
-  OctaviaPoolProtocol,
-} from './openstack/octavia-capabilities';
+} from './openstack/octavia';
+export type { OctaviaDriver, OctaviaListenerProtocol, OctaviaPoolProtocol } from './openstack/octavia';
 export { NoopBalancer } from './testing/noop-balancer';
 export type { NoopBalancerProps } from './testing/noop-balancer';

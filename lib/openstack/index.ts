@@ -11,7 +11,6 @@ export * from './roles';
 export * from './worker-group-env';
 export * from './worker-group-app';
 export * from './worker-group';
-export * from './octavia-capabilities';
 export * from './octavia';
 export * from './random';
 export * from './redis-host';

@@ -1,5 +1,5 @@
-import { BalancerCapabilities } from '../core/balancing';
-import { ValidationError } from '../core/errors';
+import { BalancerCapabilities } from '../../core/balancing';
+import { ValidationError } from '../../core/errors';
 
 /**
  * What Octavia can do, per provider driver and per API microversion, so that `OctaviaBalancer`
