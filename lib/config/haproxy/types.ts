@@ -1,0 +1,345 @@
+import {
+  Algorithm,
+  HealthCheck,
+  ListenerProtocol,
+  ListenerTls,
+  PoolTimeouts,
+  Stickiness,
+} from '../../core/balancing';
+import { PoolRef } from '../proxy-common';
+
+/** A pool named by its name, or any object with a `name` (an `IBalancerPool`). */
+export type HaproxyPoolRef = PoolRef;
+
+/** One node of a pool: an HAProxy `server` line. */
+export interface HaproxyNode {
+  /** Stable name: the `server` name and the value of a sticky cookie. */
+  readonly name: string;
+  /** Address or DNS name; may be a Terraform reference (a worker's IP). */
+  readonly host: string;
+  /** Port on the node. */
+  readonly port: number;
+  /**
+   * Relative share of traffic (`weight`).
+   * @default 1
+   */
+  readonly weight?: number;
+  /**
+   * Used only when every other node is down (`backup`).
+   * @default false
+   */
+  readonly backup?: boolean;
+}
+
+/** A pool: an HAProxy `backend`. */
+export interface HaproxyPool {
+  /** Pool name (lowercase letters, digits, `-`); the backend's name. */
+  readonly name: string;
+  /**
+   * What the nodes speak: `https` adds `ssl verify none` (the nodes' certificates are not
+   * verified, as nginx's default); `tcp` makes a layer-4 backend.
+   * @default 'http'
+   */
+  readonly protocol?: 'http' | 'https' | 'tcp';
+  /**
+   * How a node is picked.
+   * @default Algorithm.roundRobin()
+   */
+  readonly algorithm?: Algorithm;
+  /**
+   * Keep a client on one node: an inserted cookie, the application's cookie, or the client address.
+   * @default - none
+   */
+  readonly stickiness?: Stickiness;
+  /**
+   * Health checks.
+   * @default - HTTP pools: `GET /` every 2 s (2 s timeout), healthy below 500, out after 3
+   * misses, and passive `observe layer7` (3 errors or 5xx answers take a node out); tcp pools:
+   * connect checks every 2 s and `observe layer4`
+   */
+  readonly healthCheck?: HealthCheck;
+  /**
+   * This pool's own connect and response timeouts (`timeout connect` / `timeout server` in its
+   * backend), e.g. long ones for long-running services.
+   * @default - the configuration's {@link HaproxyTimeouts} (3 s / 30 s)
+   */
+  readonly timeouts?: PoolTimeouts;
+  /**
+   * Idle connections to the nodes may be reused by other clients (`http-reuse safe`); 0 disables
+   * reuse (`http-reuse never`). The number itself caps idle connections per node (`pool-max-conn`).
+   * @default 32
+   */
+  readonly keepaliveConnections?: number;
+  /** The nodes; an empty pool answers 503 until nodes are added. */
+  readonly nodes: readonly HaproxyNode[];
+  /**
+   * Changed at run time (`webfarm nodes`): the backend is rendered into its own file under
+   * `paths.poolsDir` (HAProxy reads it after `haproxy.cfg`), so the run-time client can keep it
+   * in step with the servers it adds through the runtime API. The algorithm must be one HAProxy
+   * can add servers to at run time (round robin, least connections, random, or a consistent hash).
+   * @default false
+   */
+  readonly runtimeManaged?: boolean;
+}
+
+/** A layer-7 rule: requests matching every given condition go to `pool`. */
+export interface HaproxyRoutingRule {
+  /** Where matching requests go. */
+  readonly pool: HaproxyPoolRef;
+  /**
+   * The request path starts with this prefix (`path_beg`).
+   * @default - any path
+   */
+  readonly pathPrefix?: string;
+  /**
+   * The request carries this header (with this exact, case-sensitive value when given).
+   * @default - any headers
+   */
+  readonly header?: { readonly name: string; readonly value?: string };
+  /**
+   * The request is for this host (`api.example.org`; `*.example.org` for any subdomain).
+   * @default - any host
+   */
+  readonly hostName?: string;
+  /**
+   * The request is a websocket upgrade (`Upgrade: websocket`).
+   * @default false
+   */
+  readonly websocket?: boolean;
+}
+
+/** TLS on an HAProxy listener: HAProxy reads certificate and key from one PEM file. */
+export interface HaproxyTls extends ListenerTls {
+  /**
+   * The PEM file with the certificate chain and the key (`bind … ssl crt <pemPath>`).
+   * @default - `certificate.certificatePath` when `keyPath` is the same file or that path plus `.key`
+   */
+  readonly pemPath?: string;
+}
+
+/** A listener: an HAProxy `frontend`. */
+export interface HaproxyListener {
+  /** Listener name (lowercase letters, digits, `-`); the frontend's name. */
+  readonly name: string;
+  /** The port clients connect to. */
+  readonly port: number;
+  /**
+   * The local address to listen on.
+   * @default - every address
+   */
+  readonly bindAddress?: string;
+  /**
+   * What clients speak.
+   * @default 'http' ('https' when `tls` terminates)
+   */
+  readonly protocol?: ListenerProtocol;
+  /** Where requests go when no rule matches. */
+  readonly defaultPool: HaproxyPoolRef;
+  /**
+   * Layer-7 rules, checked in order; the first rule whose conditions all hold wins.
+   * @default - none
+   */
+  readonly rules?: readonly HaproxyRoutingRule[];
+  /**
+   * TLS termination or passthrough (a `tcp` listener).
+   * @default - plain text
+   */
+  readonly tls?: HaproxyTls;
+  /**
+   * Client networks allowed to connect; others are refused at connection time.
+   * @default - anyone who can reach the port
+   */
+  readonly allowedCidrs?: readonly string[];
+  /**
+   * Requests per second per client address, tracked in a stick-table; excess requests get 429.
+   * @default - no rate limit
+   */
+  readonly rateLimitPerSecond?: number;
+  /**
+   * Extra headers set on every request (`http-request set-header`); values are literal text.
+   * @default - none
+   */
+  readonly requestHeaders?: Readonly<Record<string, string>>;
+}
+
+/** The statistics page and the Prometheus exporter. */
+export interface HaproxyStats {
+  /**
+   * Port of the stats frontend.
+   * @default 8404
+   */
+  readonly port?: number;
+  /**
+   * Address it binds. Anything but a loopback address needs a `password`.
+   * @default '127.0.0.1'
+   */
+  readonly bindAddress?: string;
+  /**
+   * User name of the basic-auth login.
+   * @default 'admin'
+   */
+  readonly user?: string;
+  /**
+   * Password of the basic-auth login (may be a Terraform reference to a generated password,
+   * which must resolve to text without `'` and newlines).
+   * @default - no login (loopback only)
+   */
+  readonly password?: string;
+  /**
+   * Serve Prometheus metrics at `/metrics` (HAProxy's built-in exporter).
+   * @default true
+   */
+  readonly prometheus?: boolean;
+  /**
+   * Seconds between refreshes of the stats page.
+   * @default 10
+   */
+  readonly refreshSeconds?: number;
+}
+
+/** Where HAProxy's files live on the host. */
+export interface HaproxyPaths {
+  /**
+   * The configuration file.
+   * @default '/etc/haproxy/haproxy.cfg'
+   */
+  readonly configFile?: string;
+  /**
+   * Folder HAProxy chroots into after start; `false` for none.
+   * @default '/var/lib/haproxy'
+   */
+  readonly chroot?: string | false;
+  /**
+   * The admin socket (also hands the listening sockets to the new process on reload).
+   * @default '/run/haproxy/admin.sock'
+   */
+  readonly adminSocket?: string;
+  /**
+   * Folder of the run-time pools' files (one `backend` per `<pool>.cfg`), read by HAProxy after
+   * the configuration file (`-f <configFile> -f <poolsDir>`).
+   * @default '/etc/haproxy/webfarm/pools'
+   */
+  readonly poolsDir?: string;
+}
+
+/** Timeouts. */
+export interface HaproxyTimeouts {
+  /**
+   * Establishing a connection to a node.
+   * @default 5
+   */
+  readonly connectSeconds?: number;
+  /**
+   * Client inactivity.
+   * @default 50
+   */
+  readonly clientSeconds?: number;
+  /**
+   * Node inactivity (waiting for the response).
+   * @default 50
+   */
+  readonly serverSeconds?: number;
+  /**
+   * Receiving a complete request (slowloris protection).
+   * @default 10
+   */
+  readonly httpRequestSeconds?: number;
+  /**
+   * Idle keep-alive connections of clients.
+   * @default 10
+   */
+  readonly httpKeepAliveSeconds?: number;
+  /**
+   * Waiting in the queue for a free node.
+   * @default 30
+   */
+  readonly queueSeconds?: number;
+  /**
+   * Idle websocket and other tunnels.
+   * @default 3600
+   */
+  readonly tunnelSeconds?: number;
+}
+
+/** The typed model of one HAProxy balancer host. */
+export interface HaproxyConfig {
+  /** The pools (backends). */
+  readonly pools: readonly HaproxyPool[];
+  /** The listeners (frontends). */
+  readonly listeners: readonly HaproxyListener[];
+  /**
+   * Where files go.
+   * @default - the Debian layout (see {@link HaproxyPaths})
+   */
+  readonly paths?: HaproxyPaths;
+  /**
+   * Unix user the process runs as after start.
+   * @default 'haproxy'
+   */
+  readonly user?: string;
+  /**
+   * Unix group the process runs as after start.
+   * @default 'haproxy'
+   */
+  readonly group?: string;
+  /**
+   * Concurrent connections per process (`maxconn`).
+   * @default 4096
+   */
+  readonly maxConnections?: number;
+  /**
+   * Where logs go (`log <target> local0`); `false` for no logging.
+   * @default '/dev/log'
+   */
+  readonly log?: string | false;
+  /**
+   * Timeouts.
+   * @default - see {@link HaproxyTimeouts}
+   */
+  readonly timeouts?: HaproxyTimeouts;
+  /**
+   * Attempts after the first one fails (`retries`).
+   * @default 3
+   */
+  readonly retries?: number;
+  /**
+   * The stats page and Prometheus exporter; `false` for none.
+   * @default - on 127.0.0.1:8404, `/stats` and `/metrics`
+   */
+  readonly stats?: HaproxyStats | false;
+}
+
+/** The production defaults of {@link HaproxyPaths}. */
+export const HAPROXY_DEFAULT_PATHS: Required<HaproxyPaths> = {
+  configFile: '/etc/haproxy/haproxy.cfg',
+  chroot: '/var/lib/haproxy',
+  adminSocket: '/run/haproxy/admin.sock',
+  poolsDir: '/etc/haproxy/webfarm/pools',
+};
+
+/** TLS 1.2 ciphers (ECDHE with AEAD only) and the TLS 1.3 suites. */
+export const HAPROXY_TLS_CIPHERS = {
+  tls12: [
+    'ECDHE-ECDSA-AES128-GCM-SHA256',
+    'ECDHE-RSA-AES128-GCM-SHA256',
+    'ECDHE-ECDSA-AES256-GCM-SHA384',
+    'ECDHE-RSA-AES256-GCM-SHA384',
+    'ECDHE-ECDSA-CHACHA20-POLY1305',
+    'ECDHE-RSA-CHACHA20-POLY1305',
+  ].join(':'),
+  tls13: ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'].join(':'),
+};
+
+/** The command that checks the rendered configuration on the host (run it before every reload). */
+export function haproxyCheckCommand(paths: HaproxyPaths = {}): string {
+  return `haproxy -c -q -f ${paths.configFile ?? HAPROXY_DEFAULT_PATHS.configFile}`;
+}
+
+/**
+ * The check command when run-time pools exist: the configuration file and the run-time pools'
+ * folder, as HAProxy then starts (`-f <configFile> -f <poolsDir>`).
+ */
+export function haproxyRuntimeCheckCommand(paths: HaproxyPaths = {}): string {
+  const dir = paths.poolsDir ?? HAPROXY_DEFAULT_PATHS.poolsDir;
+  return `${haproxyCheckCommand(paths)} -f ${dir}`;
+}
