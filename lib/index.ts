@@ -145,3 +145,32 @@ export {
 export type { OctaviaDriver, OctaviaListenerProtocol, OctaviaPoolProtocol } from './openstack/octavia';
 export { NoopBalancer } from './testing/noop-balancer';
 export type { NoopBalancerProps } from './testing/noop-balancer';
+
+// One-call patterns (lib/patterns) and the platforms they run on
+export type {
+  IServicePlatform,
+  IServiceRedis,
+  IServiceWorkers,
+  ServiceBalancer,
+  ServiceRoles,
+  ServiceSharedFilesSpec,
+  ServiceWorkersSpec,
+} from './core/service';
+export { LoadBalancedService } from './patterns/load-balanced-service';
+export type {
+  LoadBalancedServiceProps,
+  ServiceListenerOptions,
+  ServicePoolOptions,
+  ServiceRedisOptions,
+  ServiceRoute,
+  ServiceSharedFilesOptions,
+} from './patterns/load-balanced-service';
+export { OpenStackPlatform } from './openstack/platform';
+export type {
+  OpenStackHostBalancerOptions,
+  OpenStackHostPlatformProps,
+  OpenStackOctaviaPlatformProps,
+  OpenStackPlatformProps,
+  OpenStackRedisOptions,
+  OpenStackSharedFilesOptions,
+} from './openstack/platform';

@@ -10,6 +10,11 @@ import { PavicsNginxStack } from '../examples/pavics-nginx';
 import { NsbootHaproxyStack } from '../examples/nsboot-haproxy';
 import { BalancerHaStack } from '../examples/balancer-ha';
 import { RuntimePoolsStack } from '../examples/runtime-pools';
+import { VisaStack } from '../examples/visa';
+import { VelociraptorStack } from '../examples/velociraptor';
+import { Jetstream2OctaviaVariantStack } from '../examples/jetstream2-octavia-variants';
+import { NsbootNginxStack } from '../examples/nsboot-nginx';
+import { Algorithm } from '../lib/core/balancing';
 
 /** One synthesizable example: its stack name and how to build it. */
 export interface ExampleStack {
@@ -32,4 +37,15 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'balancer-ha', build: (app, name) => new BalancerHaStack(app, name) },
   { name: 'octavia-https', build: (app, name) => new OctaviaHttpsStack(app, name) },
   { name: 'runtime-pools', build: (app, name) => new RuntimePoolsStack(app, name) },
+  { name: 'visa', build: (app, name) => new VisaStack(app, name) },
+  { name: 'nsboot-nginx', build: (app, name) => new NsbootNginxStack(app, name) },
+  { name: 'velociraptor', build: (app, name) => new VelociraptorStack(app, name) },
+  {
+    name: 'jetstream2-octavia-least-connections',
+    build: (app, name) => new Jetstream2OctaviaVariantStack(app, name, Algorithm.leastConnections()),
+  },
+  {
+    name: 'jetstream2-octavia-source-ip',
+    build: (app, name) => new Jetstream2OctaviaVariantStack(app, name, Algorithm.sourceIp()),
+  },
 ];

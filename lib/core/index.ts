@@ -14,3 +14,4 @@ export * from './token-rules';
 export * from './token-checks';
 export * from './topology';
 export * from './providers';
+export * from './service';

@@ -20,3 +20,4 @@ export * from './keepalived-pair';
 export * from './balancer-hosts';
 export * from './nginx-balancer';
 export * from './haproxy-balancer';
+export * from './platform';

@@ -15,12 +15,23 @@ import { Netns, describeWithNamespaces, stop, veth, waitFor } from './netns';
  * reached on.
  */
 
-const STACKS = ['visa-nginx', 'pavics-nginx', 'nsboot-haproxy', 'balancer-ha'];
+const STACKS = [
+  'visa-nginx',
+  'pavics-nginx',
+  'nsboot-haproxy',
+  'balancer-ha',
+  'visa',
+  'velociraptor',
+  'nsboot-nginx',
+];
 const BALANCERS: Record<string, string[]> = {
   'visa-nginx': ['visa-lb'],
   'pavics-nginx': ['pavics-proxy'],
   'nsboot-haproxy': ['nsboot-lb-1', 'nsboot-lb-2'],
   'balancer-ha': ['web-lb-1', 'web-lb-2'],
+  visa: ['visa-lb'],
+  velociraptor: ['frontend1', 'haproxy1'],
+  'nsboot-nginx': ['nsboot-lb'],
 };
 
 /** Where this machine's nginx package enables its dynamic modules. */
@@ -169,8 +180,9 @@ describeWithNamespaces(
         for (const host of hosts) {
           for (const file of manifest(stack, host).files) {
             if (!file.localCheck) continue;
-            const [cmd, ...args] = file.localCheck.split(' ');
-            const result = lb.try(cmd, args);
+            // A run-time pool's check is a shell line (`mkdir -p … && haproxy -c …`).
+            const cmd = file.localCheck.split('&&').pop()?.trim().split(' ')[0] ?? '';
+            const result = lb.try('sh', ['-c', file.localCheck]);
             checked.push(`${host}: ${cmd}`);
             if (result.status !== 0)
               failures.push(`${host} ${file.path}: ${file.localCheck}\n${result.output}`);
@@ -192,6 +204,18 @@ describeWithNamespaces(
         expect(bodies.filter((b) => b === backends[0])).toHaveLength(3);
         expect(bodies.filter((b) => b === backends[1])).toHaveLength(3);
         expect(bodies[0]).not.toBe(bodies[1]);
+      });
+    });
+
+    it('visa: round robin alternates between the two app hosts on 8080', async () => {
+      await withBalancer('visa', 'visa-lb', async (backends) => {
+        expect(backends).toHaveLength(2);
+        expect(backends.every((b) => b.endsWith(':8080'))).toBe(true);
+        const bodies = probe(Array.from({ length: 4 }, () => ({ url: 'http://127.0.0.1:80/' }))).map(
+          (r) => r.body,
+        );
+        expect(bodies.filter((b) => b === backends[0])).toHaveLength(2);
+        expect(bodies.filter((b) => b === backends[1])).toHaveLength(2);
       });
     });
 
