@@ -5,7 +5,7 @@ import { isUnresolved } from './tokens';
 /**
  * The balancing vocabulary shared by every backend (DESIGN decision 3): one way to say
  * "how to pick a node", "how to keep a client on a node", "how to tell a node is healthy" and
- * "how to terminate TLS", which nginx, HAProxy, Octavia and the Docker twin each translate.
+ * "how to terminate TLS", which each balancer backend translates.
  */
 
 /** How a pool picks a node. */

@@ -50,14 +50,6 @@ export function escapeTerraformFunctionArgument(text: string): string {
     .join('');
 }
 
-/**
- * The inverse of {@link escapeTerraformTemplate} on text read back from a synthesized stack:
- * `$${` becomes `${` and `%%{` becomes `%{`. (Used by `webfarm configs` to show what lands.)
- */
-export function unescapeTerraformTemplate(text: string): string {
-  return text.replace(/([$%])\1\{/g, (_match, sigil: string) => `${sigil}{`);
-}
-
 /** Terraform's `sha256(text)` of rendered text (tokens resolved first, literals intact). */
 export function terraformSha256(text: string): string {
   return Fn.sha256(escapeTerraformFunctionArgument(text));

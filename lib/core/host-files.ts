@@ -84,18 +84,14 @@ export interface Overridable {
 }
 
 /**
- * Records which files `resource` puts on a host, under the resource's `"//"` block (which
- * Terraform ignores). `webfarm configs` reads it back from `cdktf.out` to show exactly what
+ * The value webfarm records under a resource's `"//"` block (which Terraform ignores) for the
+ * files it puts on a host: `webfarm configs` reads it back from `cdktf.out` to show exactly what
  * lands on each host. Content is Terraform-escaped like an attribute, so references stay
  * distinguishable from literal `${`; `escapedContents` gives that text already escaped (and
  * its references resolved), one entry per file.
  */
-export function recordHostManifest(
-  resource: Overridable,
-  manifest: HostManifest,
-  escapedContents?: readonly string[],
-): void {
-  resource.addOverride(`//.${HOST_MANIFEST_KEY}`, {
+export function hostManifestValue(manifest: HostManifest, escapedContents?: readonly string[]): unknown {
+  return {
     host: manifest.host,
     role: manifest.role,
     delivery: manifest.delivery,
@@ -108,5 +104,17 @@ export function recordHostManifest(
       content: escapedContents?.[i] ?? escapeTerraformTemplate(f.content),
     })),
     ...(manifest.runtime ? { runtime: manifest.runtime } : {}),
-  });
+  };
+}
+
+/**
+ * Records which files `resource` puts on a host: {@link hostManifestValue} under the resource's
+ * `"//"` block.
+ */
+export function recordHostManifest(
+  resource: Overridable,
+  manifest: HostManifest,
+  escapedContents?: readonly string[],
+): void {
+  resource.addOverride(`//.${HOST_MANIFEST_KEY}`, hostManifestValue(manifest, escapedContents));
 }

@@ -277,12 +277,12 @@ export class BalancerHosts extends Construct implements IConnectable {
       const serverGroup = new ServerGroup(this, 'ServerGroup', { policy: 'anti-affinity' });
       const vip = this.keepalived.address;
       this.hosts = [
-        this.createHost('Host', `${name}-1`, serverGroup, [vip]),
-        this.createHost('PeerHost', `${name}-2`, serverGroup, [vip]),
+        this.createHost(0, 'Host', `${name}-1`, serverGroup, [vip]),
+        this.createHost(1, 'PeerHost', `${name}-2`, serverGroup, [vip]),
       ];
       this.privateAddress = vip;
     } else {
-      this.hosts = [this.createHost('Host', name)];
+      this.hosts = [this.createHost(0, 'Host', name)];
       this.privateAddress = this.hosts[0].privateAddress;
     }
     if (props.floatingIpPool !== undefined) {
@@ -528,9 +528,15 @@ export class BalancerHosts extends Construct implements IConnectable {
     return pair.configFor(self, peer, index === 0 ? 150 : 100);
   }
 
-  private createHost(id: string, hostName: string, serverGroup?: ServerGroup, vips: string[] = []): Host {
+  /** Host `index` of `hosts` (0 is the first, and the keepalived master of a pair). */
+  private createHost(
+    index: number,
+    id: string,
+    hostName: string,
+    serverGroup?: ServerGroup,
+    vips: string[] = [],
+  ): Host {
     const props = this.props;
-    const index = id === 'Host' ? 0 : 1;
     const host = new Host(this, id, {
       network: props.network,
       image: props.image,

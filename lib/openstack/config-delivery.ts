@@ -8,7 +8,7 @@ import {
 } from '../core/cdk';
 import { escapeTerraformTemplate, resolveReferences } from '../core/escape';
 import { ContentFingerprint, contentFingerprint } from '../core/fingerprint';
-import { HOST_MANIFEST_KEY, HostFile, RuntimeManifest, recordHostManifest } from '../core/host-files';
+import { HOST_MANIFEST_KEY, HostFile, RuntimeManifest, hostManifestValue } from '../core/host-files';
 import { ValidationError } from '../core/errors';
 import { addTokenPreconditions } from '../core/token-checks';
 import { checkPort } from '../core/validate';
@@ -224,10 +224,7 @@ export class ConfigDelivery extends Construct {
       `//.${HOST_MANIFEST_KEY}`,
       Lazy.anyValue({
         produce: (context) => {
-          const contents = this.resolvedContents(context);
-          const recorded: Record<string, unknown> = {};
-          recordHostManifest(
-            { addOverride: (key: string, value: unknown) => (recorded[key] = value) },
+          return hostManifestValue(
             {
               host: props.hostName,
               role: props.role,
@@ -235,9 +232,8 @@ export class ConfigDelivery extends Construct {
               files: this.files,
               runtime: props.runtime?.produce(),
             },
-            contents,
+            this.resolvedContents(context),
           );
-          return recorded[`//.${HOST_MANIFEST_KEY}`];
         },
       }),
     );

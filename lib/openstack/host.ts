@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { Fn, Lazy, Token } from '../core/cdk';
 import { Connections, IConnectable, ISecurityGroup } from '../core/connections';
 import { escapeTerraformTemplate } from '../core/escape';
-import { HOST_MANIFEST_KEY, HostManifest, recordHostManifest } from '../core/host-files';
+import { HOST_MANIFEST_KEY, HostManifest, hostManifestValue } from '../core/host-files';
 import { CloudConfig, mergeCloudConfigs, renderCloudConfig } from '../config/cloud-init';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
@@ -236,7 +236,7 @@ export class Host extends Construct implements IConnectable {
       Lazy.anyValue({
         produce: () => {
           const manifest = this.manifest();
-          return manifest === undefined ? undefined : manifestValue(manifest);
+          return manifest === undefined ? undefined : hostManifestValue(manifest);
         },
       }),
     );
@@ -332,18 +332,4 @@ export class Host extends Construct implements IConnectable {
 
 function isProducer(fragment: CloudConfig | CloudConfigProducer): fragment is CloudConfigProducer {
   return typeof (fragment as CloudConfigProducer).produce === 'function';
-}
-
-/** The value `recordHostManifest` writes under the resource's `//` block, computed late. */
-function manifestValue(manifest: HostManifest): unknown {
-  let value: unknown;
-  recordHostManifest(
-    {
-      addOverride: (_path: string, v: unknown) => {
-        value = v;
-      },
-    },
-    manifest,
-  );
-  return value;
 }
