@@ -67,8 +67,12 @@ export class BalancerModel {
     return [...this.listenerMap.values()];
   }
 
-  /** Adds a pool (unique id, options checked against the backend). */
-  public addPool(id: string, options: PoolOptions): BalancerPool {
+  /**
+   * Adds a pool (unique id, options checked against the backend). `check` runs on the new pool
+   * before it is registered (a renderer's own checks): a pool refused there, or anywhere, leaves
+   * nothing behind.
+   */
+  public addPool(id: string, options: PoolOptions, check?: (pool: BalancerPool) => void): BalancerPool {
     checkUnique(this.opts.path, 'pool id', id, this.poolMap.keys());
     const caps = this.opts.capabilities;
     const owner = {
@@ -124,13 +128,22 @@ export class BalancerModel {
       },
     };
     const pool = new BalancerPool(owner, id, options);
+    check?.(pool);
     this.poolMap.set(id, pool);
     this.changes++;
     return pool;
   }
 
-  /** Adds a listener (unique id and port, protocol/TLS/rules checked against the backend). */
-  public addListener(id: string, options: ListenerOptions): BalancerListener {
+  /**
+   * Adds a listener (unique id and port, protocol/TLS/rules checked against the backend).
+   * `check` runs on the new listener before it is registered (a renderer's own checks): a
+   * listener refused there, or anywhere, leaves nothing behind.
+   */
+  public addListener(
+    id: string,
+    options: ListenerOptions,
+    check?: (listener: BalancerListener) => void,
+  ): BalancerListener {
     checkUnique(this.opts.path, 'listener id', id, this.listenerMap.keys());
     const listener = new BalancerListener({ path: this.opts.path }, id, options);
     const path = `${this.opts.path} listener '${id}'`;
@@ -250,6 +263,7 @@ export class BalancerModel {
       });
     }
     this.opts.validateListener?.(path, options);
+    check?.(listener);
     this.listenerMap.set(id, listener);
     this.changes++;
     return listener;

@@ -45,6 +45,13 @@ export interface IBalancerTarget {
    */
   balancerNodes(port: number): BalancerNode[];
   /**
+   * Subscribes to nodes added later: `pool.addTarget` calls it, and the target calls `added`
+   * with each new node on `port`, so a pool holds the target's nodes whatever the order of
+   * `addTarget` and the target's own changes. Targets whose nodes never change leave it out.
+   * @default - the pool keeps the nodes there were at `addTarget`
+   */
+  onNodesAdded?(port: number, added: (nodes: BalancerNode[]) => void): void;
+  /**
    * The target's security groups, when it has any: `pool.addTarget` opens the path from the
    * balancer to these on the pool port.
    */
@@ -352,6 +359,7 @@ export class BalancerPool implements IBalancerPool {
   public addTarget(target: IBalancerTarget, options: TargetOptions = {}): void {
     const path = `${this.owner.path} pool '${this.name}'`;
     this.addNodes(weighNodes(path, target.balancerNodes(this.port), options.weight));
+    target.onNodesAdded?.(this.port, (nodes) => this.addNodes(weighNodes(path, nodes, options.weight)));
     this.owner.allowToTarget(target, this.port, this.name);
   }
 

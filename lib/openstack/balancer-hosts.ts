@@ -401,10 +401,9 @@ export class BalancerHosts extends Construct implements IConnectable {
         fix: 'use delivery: "ssh", or let Terraform own the pool',
       });
     }
-    const pool = this.model.addPool(id, options);
-    // The renderer's own checks of the new pool, now (the others were checked when added).
-    this.daemon.render([pool], []);
-    return pool;
+    // The renderer's own checks of the new pool, before it is registered (the others were
+    // checked when added).
+    return this.model.addPool(id, options, (pool) => this.daemon.render([pool], []));
   }
 
   /**
@@ -436,10 +435,10 @@ export class BalancerHosts extends Construct implements IConnectable {
         fix: 'give allowedCidrs, or the subnet CIDR to Network.fromId',
       });
     }
-    const listener = this.model.addListener(id, options);
     // The renderer's own checks of the listener with the pools it routes to (their nodes too),
-    // now; rendering every pool on every call would make building a big balancer quadratic.
-    this.daemon.render(poolsOf(listener), [listener]);
+    // before it is registered; rendering every pool on every call would make building a big
+    // balancer quadratic.
+    const listener = this.model.addListener(id, options, (l) => this.daemon.render(poolsOf(l), [l]));
     const peers = (options.allowedCidrs ?? [subnet.cidr]).map((c) => Peer.cidr(c));
     for (const port of listenerPorts(options)) {
       const rule = listener.protocol === 'udp' ? Port.udp(port) : Port.tcp(port);

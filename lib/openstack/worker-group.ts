@@ -192,7 +192,8 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   private readonly environment = new Map<string, string>();
   private readonly fragments: CloudConfig[] = [];
   private readonly app?: WorkerAppConfig;
-  private registeredWithBalancer = false;
+  /** Pools that hold this group's nodes: told of every node added later. */
+  private readonly subscribers: Array<{ port: number; added: (nodes: BalancerNode[]) => void }> = [];
 
   constructor(scope: Construct, id: string, props: WorkerGroupProps) {
     super(scope, id);
@@ -320,21 +321,11 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   }
 
   /**
-   * Adds a node and returns it: `<name>-<n+1>` after the highest numbered one, or `name`. Add
-   * nodes before registering the group with a balancer pool: a pool takes the nodes there are
-   * when `addTarget` runs, so adding one afterwards is refused.
+   * Adds a node and returns it: `<name>-<n+1>` after the highest numbered one, or `name`. Pools
+   * the group already joined (`pool.addTarget(group)`) get the node as a member too.
    */
   public addNode(name?: string): WorkerNode {
     const path = this.node.path;
-    if (this.registeredWithBalancer) {
-      throw new ValidationError({
-        path,
-        what: 'addNode after the group joined a balancer pool',
-        value: name ?? '(next node)',
-        allowed: 'adding nodes before pool.addTarget(group)',
-        fix: 'raise count (or extend nodeNames), or add the node before registering the group',
-      });
-    }
     const nodeName = name ?? this.nextNodeName();
     checkName(path, 'node name', nodeName);
     if (this.hostsByName.has(nodeName)) {
@@ -347,7 +338,11 @@ export class WorkerGroup extends Construct implements IWorkerPool {
       });
     }
     this.createNode(nodeName);
-    return this.nodes[this.nodes.length - 1];
+    const added = this.nodes.find((n) => n.name === nodeName)!;
+    for (const { port, added: tell } of this.subscribers) {
+      tell([{ name: added.name, host: added.privateAddress, port }]);
+    }
+    return added;
   }
 
   /**
@@ -446,8 +441,13 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   /** Every node on `port`, named after the node (`web-1`), at its private address. */
   public balancerNodes(port: number): BalancerNode[] {
     checkPort(this.node.path, 'balancer port', port);
-    this.registeredWithBalancer = true;
     return this.nodes.map((n) => ({ name: n.name, host: n.privateAddress, port }));
+  }
+
+  /** Tells `added` of every node added from now on (on `port`): a pool the group joined. */
+  public onNodesAdded(port: number, added: (nodes: BalancerNode[]) => void): void {
+    checkPort(this.node.path, 'balancer port', port);
+    this.subscribers.push({ port, added });
   }
 
   private createNode(nodeName: string): void {

@@ -145,8 +145,12 @@ describe('HaproxyBalancer: validation', () => {
   });
 
   it('fails at addPool when the renderer rejects the pool (a hash header HAProxy cannot name)', () => {
-    expect(() =>
-      haproxyStack().addPool('web', { port: 80, algorithm: Algorithm.hashHeader('X!Id') }),
-    ).toThrow(/haproxy pool 'web': hash header name "X!Id" is not allowed/);
+    const lb = haproxyStack();
+    expect(() => lb.addPool('web', { port: 80, algorithm: Algorithm.hashHeader('X!Id') })).toThrow(
+      /haproxy pool 'web': hash header name "X!Id" is not allowed/,
+    );
+    // THEN the refused pool left nothing behind: the id is free again
+    expect(lb.pools).toEqual([]);
+    expect(lb.addPool('web', { port: 80 }).name).toBe('web');
   });
 });

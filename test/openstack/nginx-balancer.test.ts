@@ -228,6 +228,9 @@ describe('NginxBalancer: capabilities (DESIGN decision 4)', () => {
         rules: [{ pool: web, header: { name: 'X_Env' } }],
       }),
     ).toThrow(/nginx listener 'http' rule 1: header name "X_Env" is not allowed/);
+    // THEN the refused listener left nothing behind: the id and the port are free again
+    expect(lb.listeners).toEqual([]);
+    expect(lb.addListener('http', { port: 80, defaultPool: web }).name).toBe('http');
   });
 });
 

@@ -735,12 +735,21 @@ describe('WorkerGroup validation', () => {
     );
   });
 
-  it('fails on addNode after the group joined a pool', () => {
+  it('puts a node added after the group joined a pool into that pool (order of calls does not matter)', () => {
+    // GIVEN a group that joined a pool, and one that joins after the node is added
     const { stack, group } = workers();
-    new NoopBalancer(stack, 'Balancer').addPool('web', { port: 80 }).addTarget(group);
-    expect(() => group.addNode()).toThrow(
-      'test/Web: addNode after the group joined a balancer pool "(next node)" is not allowed; allowed: adding nodes before pool.addTarget(group). Fix: raise count (or extend nodeNames), or add the node before registering the group',
-    );
+    const before = new NoopBalancer(stack, 'Balancer').addPool('web', { port: 80 });
+    before.addTarget(group);
+    // WHEN a node is added
+    group.addNode();
+    const after = new NoopBalancer(stack, 'Other').addPool('web', { port: 80 });
+    after.addTarget(group);
+    // THEN both pools hold the same three nodes, and asking for nodes changed nothing
+    expect(before.nodes.map((n) => n.name)).toEqual(['web-1', 'web-2', 'web-3']);
+    expect(after.nodes.map((n) => n.name)).toEqual(['web-1', 'web-2', 'web-3']);
+    group.balancerNodes(80);
+    expect(() => group.addNode()).not.toThrow();
+    expect(before.nodes).toHaveLength(4);
   });
 
   it('fails on addNode with a name already taken', () => {

@@ -107,7 +107,22 @@ export class OctaviaPool implements IBalancerPool {
     for (const node of weighNodes(this.path, target.balancerNodes(this.port), options.weight)) {
       this.checkMember(node);
     }
-    this._inner.addTarget(target, options);
+    const subscribe = target.onNodesAdded?.bind(target);
+    // Nodes the target adds later are checked as members too, before the pool takes them.
+    const checked: IBalancerTarget = {
+      connections: target.connections,
+      balancerNodes: (port) => target.balancerNodes(port),
+      ...(subscribe
+        ? {
+            onNodesAdded: (port, added) =>
+              subscribe(port, (nodes) => {
+                for (const node of weighNodes(this.path, nodes, options.weight)) this.checkMember(node);
+                added(nodes);
+              }),
+          }
+        : {}),
+    };
+    this._inner.addTarget(checked, options);
   }
 
   /** Adds members: `'203.0.113.10:80'` (external, by address) or {@link BalancerNode}s. */
