@@ -101,7 +101,7 @@ export class HaproxyBalancer extends Construct implements IBalancer, IConnectabl
         pools: renderHaproxy({
           pools: pools.map((p) => ({
             name: p.name,
-            protocol: p.options.protocol === 'udp' ? undefined : p.options.protocol,
+            protocol: p.options.protocol,
             algorithm: p.algorithm,
             stickiness: p.options.stickiness,
             healthCheck: p.options.healthCheck,

@@ -183,10 +183,11 @@ function quoteSecret(secret: string, ctx: { path: string; what: string }): strin
 function resolvePool(pool: HaproxyPool): ResolvedPool {
   checkName('haproxy', 'pool name', pool.name);
   const path = `haproxy pool '${pool.name}'`;
-  const protocol = pool.protocol ?? 'http';
-  if (!['http', 'https', 'tcp'].includes(protocol)) {
-    requireCapability(HAPROXY_CAPABILITIES, path, 'pool protocol', protocol, false, ['http', 'https', 'tcp']);
+  const given = pool.protocol ?? 'http';
+  if (given !== 'http' && given !== 'https' && given !== 'tcp') {
+    requireCapability(HAPROXY_CAPABILITIES, path, 'pool protocol', given, false, ['http', 'https', 'tcp']);
   }
+  const protocol = given as 'http' | 'https' | 'tcp';
   const algorithm = pool.algorithm ?? Algorithm.roundRobin();
   checkPoolRequirements(HAPROXY_CAPABILITIES, path, {
     algorithm,

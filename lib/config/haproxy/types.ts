@@ -6,6 +6,7 @@ import {
   PoolTimeouts,
   Stickiness,
 } from '../../core/balancing';
+import type { PoolOptions } from '../../core/balancer';
 import { PoolRef } from '../proxy-common';
 
 /** A pool named by its name, or any object with a `name` (an `IBalancerPool`). */
@@ -36,11 +37,12 @@ export interface HaproxyPool {
   /** Pool name (lowercase letters, digits, `-`); the backend's name. */
   readonly name: string;
   /**
-   * What the nodes speak: `https` adds `ssl verify none` (the nodes' certificates are not
-   * verified, as nginx's default); `tcp` makes a layer-4 backend.
+   * What the nodes speak (the shared vocabulary's pool protocols): `https` adds `ssl verify none`
+   * (the nodes' certificates are not verified, as nginx's default); `tcp` makes a layer-4
+   * backend; `udp` is refused (HAProxy has no UDP).
    * @default 'http'
    */
-  readonly protocol?: 'http' | 'https' | 'tcp';
+  readonly protocol?: PoolOptions['protocol'];
   /**
    * How a node is picked.
    * @default Algorithm.roundRobin()
