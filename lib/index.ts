@@ -32,6 +32,7 @@ export type {
   IBalancerPool,
   IBalancerTarget,
   IWorkerPool,
+  ListenerCache,
   ListenerOptions,
   NodeWeights,
   PoolOptions,
@@ -51,6 +52,7 @@ export type {
   AlgorithmKind,
   BalancerCapabilities,
   HealthCheck,
+  ListenerExtra,
   ListenerProtocol,
   ListenerTls,
   PassiveHealthCheck,
@@ -115,7 +117,7 @@ export type { RedisHostProps } from './openstack/redis-host';
 export { NfsServer, NfsShare } from './openstack/nfs-server';
 export type { INfsClients, NfsMountOptions, NfsServerProps } from './openstack/nfs-server';
 export { ZfsReplication } from './openstack/zfs-replication';
-export type { ZfsReplicationProps } from './openstack/zfs-replication';
+export type { ZfsNfsExportOptions, ZfsReplicationProps } from './openstack/zfs-replication';
 
 // Balancers (lib/openstack, lib/testing)
 export { BalancerHosts } from './openstack/balancer-hosts';

@@ -14,6 +14,7 @@ import { VisaStack } from '../examples/visa';
 import { VelociraptorStack } from '../examples/velociraptor';
 import { Jetstream2OctaviaVariantStack } from '../examples/jetstream2-octavia-variants';
 import { NsbootNginxStack } from '../examples/nsboot-nginx';
+import { SharedStorageStack } from '../examples/shared-storage';
 import { Algorithm } from '../lib/core/balancing';
 
 /** One synthesizable example: its stack name and how to build it. */
@@ -38,6 +39,8 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'octavia-https', build: (app, name) => new OctaviaHttpsStack(app, name) },
   { name: 'runtime-pools', build: (app, name) => new RuntimePoolsStack(app, name) },
   { name: 'visa', build: (app, name) => new VisaStack(app, name) },
+  { name: 'shared-storage-nfs', build: (app, name) => new SharedStorageStack(app, name, 'nfs') },
+  { name: 'shared-storage-zfs', build: (app, name) => new SharedStorageStack(app, name, 'zfs') },
   { name: 'nsboot-nginx', build: (app, name) => new NsbootNginxStack(app, name) },
   { name: 'velociraptor', build: (app, name) => new VelociraptorStack(app, name) },
   {

@@ -493,3 +493,26 @@ export function renderZfsAuthorizedKey(
   }
   return `restrict,from="${options.from}",command="${zfsReceiveCommand(options.dataset)}" ${key}`;
 }
+
+/**
+ * The systemd drop-in that starts the NFS server only after ZFS mounted its datasets: an export
+ * of a dataset that is not mounted yet would serve the empty folder beneath it.
+ */
+export function renderZfsNfsDropIn(): { readonly path: string; readonly content: string } {
+  const unit = renderSystemdUnit({
+    name: 'webfarm-zfs.conf',
+    sections: [
+      {
+        name: 'Unit',
+        directives: [
+          ['Requires', 'zfs-mount.service'],
+          ['After', 'zfs-mount.service'],
+        ],
+      },
+    ],
+  });
+  return {
+    path: '/etc/systemd/system/nfs-server.service.d/webfarm-zfs.conf',
+    content: `# webfarm: NFS exports the ZFS dataset only once ZFS has mounted it.\n${unit}`,
+  };
+}

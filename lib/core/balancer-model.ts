@@ -3,6 +3,7 @@ import {
   BalancerCapabilities,
   ListenerProtocol,
   checkHeaderName,
+  checkListenerExtras,
   checkPoolRequirements,
   requireCapability,
 } from './balancing';
@@ -262,6 +263,7 @@ export class BalancerModel {
         fix: 'list who may connect, e.g. ["0.0.0.0/0"] for the internet',
       });
     }
+    checkListenerExtras(caps, path, options);
     this.opts.validateListener?.(path, options);
     check?.(listener);
     this.listenerMap.set(id, listener);

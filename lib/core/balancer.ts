@@ -197,6 +197,41 @@ export interface ListenerOptions {
    * @default - no rate limit
    */
   readonly rateLimitPerSecond?: number;
+  /**
+   * Requests above `rateLimitPerSecond` a client may burst before it is refused (nginx
+   * `limit_req … burst=`).
+   * @default - nginx's default for webfarm: twice the rate
+   */
+  readonly rateLimitBurst?: number;
+  /**
+   * Cache responses at the balancer (nginx `proxy_cache`, a zone per listener).
+   * @default - no cache
+   */
+  readonly cache?: ListenerCache;
+  /**
+   * Host names this listener answers (nginx `server_name`).
+   * @default - every host name
+   */
+  readonly serverNames?: string[];
+  /**
+   * Headers set on every request sent to the nodes (literal values).
+   * @default - only the forwarding headers (Host, X-Forwarded-*, websocket upgrade)
+   */
+  readonly requestHeaders?: Readonly<Record<string, string>>;
+}
+
+/** A response cache at the balancer. */
+export interface ListenerCache {
+  /**
+   * Largest size on disk, MB.
+   * @default 1024
+   */
+  readonly maxSizeMb?: number;
+  /**
+   * How long a 200/301/302 response is served from the cache, seconds.
+   * @default 600
+   */
+  readonly validSeconds?: number;
 }
 
 /** A listener, as the balancer recorded it. */

@@ -195,6 +195,9 @@ export interface ListenerTls {
   readonly hstsMaxAgeSeconds?: number;
 }
 
+/** A listener option only some backends render. */
+export type ListenerExtra = 'cache' | 'serverNames' | 'requestHeaders' | 'rateLimitBurst';
+
 /** Protocol of a listener. */
 export type ListenerProtocol = 'http' | 'https' | 'tcp' | 'udp';
 
@@ -229,6 +232,12 @@ export interface BalancerCapabilities {
    * @default false
    */
   readonly runtimeManagedPools?: boolean;
+  /**
+   * Listener options beyond ports and rules that the backend renders
+   * (`ListenerOptions.cache`, `serverNames`, `requestHeaders`, `rateLimitBurst`).
+   * @default - none of them
+   */
+  readonly listenerExtras?: readonly ListenerExtra[];
   /** Which backend to suggest when something is missing: `capability → advice`. */
   readonly advice: Readonly<Record<string, string>>;
 }
@@ -257,6 +266,7 @@ export const UNRESTRICTED_CAPABILITIES: BalancerCapabilities = {
   backupNodes: true,
   weights: true,
   runtimeManagedPools: true,
+  listenerExtras: ['cache', 'serverNames', 'requestHeaders', 'rateLimitBurst'],
   advice: {},
 };
 
@@ -283,6 +293,7 @@ export const NGINX_CAPABILITIES: BalancerCapabilities = {
   backupNodes: true,
   weights: true,
   runtimeManagedPools: true,
+  listenerExtras: ['cache', 'serverNames', 'requestHeaders', 'rateLimitBurst'],
   advice: {
     'insert-cookie':
       'open-source nginx has no cookie-insert stickiness (that is nginx Plus `sticky cookie`); use HaproxyBalancer or OctaviaBalancer (HTTP_COOKIE), or Algorithm.hashCookie on an application cookie',
@@ -318,7 +329,12 @@ export const HAPROXY_CAPABILITIES: BalancerCapabilities = {
   backupNodes: true,
   weights: true,
   runtimeManagedPools: true,
+  listenerExtras: ['requestHeaders'],
   advice: {
+    cache: 'HAProxy has no disk cache in webfarm; use NginxBalancer for a response cache',
+    serverNames: 'route by host name with a rule ({ hostName, pool }) on HAProxy',
+    rateLimitBurst:
+      'HAProxy counts requests per second without a burst; give rateLimitPerSecond only, or use NginxBalancer',
     udp: 'HAProxy does not balance UDP; use NginxBalancer (stream) or OctaviaBalancer',
     'source-ip-port': 'HAProxy cannot hash the client port; use Algorithm.sourceIp()',
     barbican: 'HAProxy reads certificates from files on the host; use certificate kind "files"',
@@ -515,4 +531,68 @@ export function checkHeaderName(path: string, what: string, name: string): void 
       fix: 'use the bare name, e.g. "machineid" or "X-Request-Id"',
     });
   }
+}
+
+/**
+ * Checks the listener options only some backends render ({@link ListenerExtra}) against the
+ * backend, and their values.
+ */
+export function checkListenerExtras(
+  caps: BalancerCapabilities,
+  path: string,
+  options: {
+    readonly cache?: { readonly maxSizeMb?: number; readonly validSeconds?: number };
+    readonly serverNames?: readonly string[];
+    readonly requestHeaders?: Readonly<Record<string, string>>;
+    readonly rateLimitBurst?: number;
+    readonly rateLimitPerSecond?: number;
+  },
+): void {
+  const supported = caps.listenerExtras ?? [];
+  for (const extra of ['cache', 'serverNames', 'requestHeaders', 'rateLimitBurst'] as const) {
+    if (options[extra] === undefined) continue;
+    requireCapability(caps, path, 'listener option', extra, supported.includes(extra), supported);
+  }
+  if (options.rateLimitBurst !== undefined) {
+    checkInteger(path, 'rateLimitBurst', options.rateLimitBurst, 0, 1000000, 'give extra requests, e.g. 40');
+    if (options.rateLimitPerSecond === undefined) {
+      throw new ValidationError({
+        path,
+        what: 'rateLimitBurst',
+        value: options.rateLimitBurst,
+        allowed: 'a burst together with rateLimitPerSecond',
+        fix: 'give rateLimitPerSecond too, or leave rateLimitBurst out',
+      });
+    }
+  }
+  const cache = options.cache;
+  if (cache !== undefined) {
+    if (cache === null || typeof cache !== 'object') {
+      throw new ValidationError({
+        path,
+        what: 'cache',
+        value: cache,
+        allowed: 'an object such as { maxSizeMb: 1024, validSeconds: 600 }',
+        fix: 'give cache: {} for the defaults, or leave it out',
+      });
+    }
+    if (cache.maxSizeMb !== undefined)
+      checkInteger(path, 'cache.maxSizeMb', cache.maxSizeMb, 1, 1048576, 'give megabytes, e.g. 1024');
+    if (cache.validSeconds !== undefined)
+      checkSeconds(path, 'cache.validSeconds', cache.validSeconds, 31536000);
+  }
+  if (
+    options.serverNames !== undefined &&
+    (!Array.isArray(options.serverNames) || options.serverNames.length === 0)
+  ) {
+    throw new ValidationError({
+      path,
+      what: 'serverNames',
+      value: options.serverNames,
+      allowed: 'a non-empty list of host names',
+      fix: 'list the names, e.g. ["nsboot.example.com"], or leave it out for every name',
+    });
+  }
+  for (const name of Object.keys(options.requestHeaders ?? {}))
+    checkHeaderName(path, 'requestHeaders name', name);
 }

@@ -2,8 +2,9 @@ import { Construct } from 'constructs';
 import { Fn } from '../core/cdk';
 import { Connections, IConnectable } from '../core/connections';
 import { Port } from '../core/port';
-import { checkInteger, checkName } from '../core/validate';
+import { checkCidr, checkInteger, checkName } from '../core/validate';
 import { CloudConfig } from '../config/cloud-init';
+import { renderExports, renderNfsMountEntry, renderNfsServerConf } from '../config/nfs';
 import { checkAbsolutePath } from '../config/systemd';
 import {
   checkZfsPool,
@@ -14,6 +15,7 @@ import {
   renderZfsReplicateScript,
   renderZfsReplicationSettings,
   renderZfsReplicationUnits,
+  renderZfsNfsDropIn,
   ZFS_PATHS,
   ZFS_RECEIVE_USER,
   zfsReceiveSudoRule,
@@ -23,6 +25,7 @@ import { IAdminAccess } from './admin-access';
 import { Host, HostVolume } from './host';
 import { IKeyPair, KeyPair } from './keypair';
 import { INetwork } from './network';
+import { INfsClients } from './nfs-server';
 import { SecurityGroup } from './security-group';
 import { PlacementPolicy, ServerGroup } from './server-group';
 
@@ -96,6 +99,22 @@ export interface ZfsReplicationProps {
    * @default - no SSH rule from outside (replication SSH is primary → replicas only)
    */
   readonly adminAccess?: IAdminAccess;
+  /**
+   * Also export the dataset over NFS from the primary (the seed's `zfs set sharenfs=on`, option
+   * 1 on top of option 2): `mountOn(clients, path)` then mounts it on clients and opens tcp/2049
+   * from their group to the primary only. The export is `root_squash`, NFSv4.2, to `exportTo`.
+   * @default - no NFS export
+   */
+  readonly nfsExport?: ZfsNfsExportOptions;
+}
+
+/** The NFS export of the replicated dataset. */
+export interface ZfsNfsExportOptions {
+  /**
+   * Client networks of the export.
+   * @default - the primary's subnet
+   */
+  readonly exportTo?: string[];
 }
 
 /**
@@ -142,6 +161,8 @@ export class ZfsReplication extends Construct implements IConnectable {
   public readonly dataset: string;
   /** Where the dataset is mounted on every host. */
   public readonly datasetPath: string;
+  /** The primary's `/etc/exports`, when the dataset is exported over NFS. */
+  public readonly exportsFile?: string;
 
   constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
     super(scope, id);
@@ -234,10 +255,70 @@ export class ZfsReplication extends Construct implements IConnectable {
         keepSnapshots: props.keepSnapshots,
       }),
     );
+    if (props.nfsExport) {
+      const exportTo = props.nfsExport.exportTo ?? [props.network.subnet.cidr];
+      for (const cidr of exportTo) checkCidr(path, 'nfsExport.exportTo entry', cidr);
+      this.exportsFile = renderExports(
+        [{ path: this.datasetPath, clients: exportTo, squash: 'root' }],
+        `${path} exports`,
+      );
+      this.primary.addCloudConfig({
+        packages: ['nfs-kernel-server'],
+        writeFiles: [
+          renderZfsNfsDropIn(),
+          { path: '/etc/exports', content: this.exportsFile, defer: true },
+          { path: '/etc/nfs.conf.d/webfarm.conf', content: renderNfsServerConf(16), defer: true },
+        ],
+        runcmd: [
+          ['systemctl', 'daemon-reload'],
+          ['systemctl', 'mask', '--now', 'rpcbind.service', 'rpcbind.socket', 'rpc-statd.service'],
+          ['systemctl', 'enable', 'nfs-server'],
+          ['systemctl', 'restart', 'nfs-server'],
+          ['exportfs', '-ra'],
+        ],
+      });
+    }
     if (props.adminAccess) {
       props.adminAccess.allowSshTo(this.primaryGroup);
       props.adminAccess.allowSshTo(this.replicaGroup);
     }
+  }
+
+  /**
+   * Mounts the primary's NFS export of the dataset on every machine of `clients` at `mountPath`
+   * (NFSv4.2, `hard`, automounted, the machines boot while the primary is down) and opens
+   * tcp/2049 from their group to the primary. Needs `nfsExport`.
+   */
+  public mountOn(clients: INfsClients, mountPath: string): void {
+    const path = `${this.node.path} nfs export`;
+    if (this.exportsFile === undefined) {
+      throw new ValidationError({
+        path,
+        what: 'nfsExport',
+        value: undefined,
+        allowed: 'mountOn on a replication with nfsExport',
+        fix: 'give nfsExport: {} to export the dataset from the primary',
+      });
+    }
+    checkAbsolutePath(path, 'mount path', mountPath);
+    const entry = renderNfsMountEntry(
+      {
+        server: this.primary.privateAddress,
+        exportPath: this.datasetPath,
+        mountPoint: mountPath,
+        version: '4.2',
+      },
+      path,
+    );
+    clients.addCloudConfig({
+      packages: ['nfs-common'],
+      mounts: [entry],
+      runcmd: [
+        ['systemctl', 'daemon-reload'],
+        ['systemctl', 'restart', 'remote-fs.target'],
+      ],
+    });
+    this.primaryGroup.connections.allowFrom(clients, Port.tcp(2049), `NFSv4 clients of ${this.dataset}`);
   }
 
   private primaryConfig(

@@ -184,6 +184,16 @@ describe('renderHaproxy', () => {
     );
   });
 
+  it('GIVEN admin: true with a password WHEN rendered THEN stats admin is for the logged-in user only', () => {
+    const lines = section(
+      text(config({ stats: { bindAddress: '0.0.0.0', password: 'pw', admin: true } })),
+      'frontend webfarm_stats',
+    );
+    expect(lines).toContain('http-request auth realm webfarm unless { http_auth(webfarm_stats) }');
+    expect(lines[lines.length - 1]).toBe('stats admin if { http_auth(webfarm_stats) }');
+    expect(text(config())).not.toContain('stats admin');
+  });
+
   it('GIVEN a header value with quotes, "#", "$" and "%" WHEN routed on THEN it is one strongly quoted ACL pattern', () => {
     const cfg = text(
       config({
@@ -213,6 +223,13 @@ describe('renderHaproxy validation', () => {
     expectRejected(
       () => renderHaproxy(config({ stats: { bindAddress: '0.0.0.0' } })),
       'haproxy stats: bindAddress "0.0.0.0" is not allowed; allowed: a loopback address (127.0.0.1, ::1), or any address together with a password. Fix: keep the default 127.0.0.1, or give stats.password (e.g. a generated random_password)',
+    );
+  });
+
+  it('rejects admin actions without a login', () => {
+    expectRejected(
+      () => renderHaproxy(config({ stats: { admin: true } })),
+      'haproxy stats: admin true is not allowed; allowed: admin actions behind a login only (a password). Fix: give stats.password (e.g. a generated random_password) with admin: true',
     );
   });
 
@@ -362,6 +379,19 @@ describeWithTools(
         fs.rmSync(root, { recursive: true, force: true });
       },
     );
+
+    it('GIVEN the stats page with a login, admin actions and metrics WHEN checked THEN haproxy -c accepts it', () => {
+      const root = prepareRoot();
+      const model = HAPROXY_GOLDEN_CASES['nsboot-seed'](root);
+      const files = renderHaproxy({
+        ...model,
+        stats: { bindAddress: '0.0.0.0', password: 'pw', admin: true },
+      });
+      writeFiles(files);
+      expect(files[0].content).toContain('stats admin if { http_auth(webfarm_stats) }');
+      expect(() => haproxyCheck(files[0].path)).not.toThrow();
+      fs.rmSync(root, { recursive: true, force: true });
+    });
 
     it('GIVEN a broken backend line WHEN checked THEN haproxy -c fails (the check is real)', () => {
       const root = prepareRoot();

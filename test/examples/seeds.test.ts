@@ -221,3 +221,44 @@ describe('nsboot-nginx: least_conn, weights 3/2/1, passive checks, keepalive, st
     ]);
   });
 });
+
+describe('shared storage: NFS, and ZFS replication with the dataset exported over NFS', () => {
+  const nfs = example('shared-storage-nfs');
+  const zfs = example('shared-storage-zfs');
+
+  it.each([
+    ['shared-storage-nfs', nfs],
+    ['shared-storage-zfs', zfs],
+  ])('%s is tfcheck-clean and exposes nothing to the internet', (_name, json) => {
+    expect(tfcheckProblems(json)).toBe('');
+    expect(worldOpen(json)).toEqual([]);
+  });
+
+  it('nfs: one export of /srv/nfs/images mounted on the three servers, 2049 from them only', () => {
+    const servers = resourcesNamed(nfs, 'openstack_compute_instance_v2', 'Nsboot_');
+    expect(servers).toHaveLength(3);
+    for (const [, s] of servers)
+      expect(String(s.user_data)).toMatch(/:\/srv\/nfs\/images"\n\s+- "\/srv\/images"\n\s+- "nfs4"/);
+    expect(ingressOf(nfs, 'Files_').filter((r) => r.port_range_min === 2049)).toEqual([
+      expect.objectContaining({ remote_group_id: expect.stringContaining('Nsboot_SecurityGroup') }),
+    ]);
+  });
+
+  it('zfs: the primary replicates nsboot0/images to two replicas and exports it over NFS (root_squash)', () => {
+    const [, primary] = resourcesNamed(zfs, 'openstack_compute_instance_v2', 'Images_Primary_')[0];
+    const data = String(primary.user_data);
+    expect(data).toContain('webfarm-zfs-replicate.timer');
+    expect(data).toMatch(/\/srv\/nsboot0\/images [^\n]*root_squash/);
+    expect(data).toContain('nfs-kernel-server');
+    expect(data).toContain('Requires=zfs-mount.service');
+    expect(resourcesNamed(zfs, 'openstack_compute_instance_v2', 'Images_Replica-')).toHaveLength(2);
+    for (const [, s] of resourcesNamed(zfs, 'openstack_compute_instance_v2', 'Nsboot_')) {
+      expect(String(s.user_data)).toMatch(/:\/srv\/nsboot0\/images"\n\s+- "\/srv\/images"\n\s+- "nfs4"/);
+    }
+    const nfsRules = ingressOf(zfs, 'Images_PrimaryGroup').filter((r) => r.port_range_min === 2049);
+    expect(nfsRules).toEqual([
+      expect.objectContaining({ remote_group_id: expect.stringContaining('Nsboot_SecurityGroup') }),
+    ]);
+    expect(ingressOf(zfs, 'Images_ReplicaGroup').filter((r) => r.port_range_min === 2049)).toEqual([]);
+  });
+});

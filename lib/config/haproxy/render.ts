@@ -122,6 +122,8 @@ function statsSections(stats: ResolvedStats, logging: boolean): Section[] {
     ['stats', 'uri', '/stats'],
     ['stats', 'refresh', `${stats.refreshSeconds}s`],
   );
+  // Only a logged-in user reaches the page at all (the auth line above); admin needs it too.
+  if (stats.admin) lines.push(['stats', 'admin', 'if', '{', 'http_auth(webfarm_stats)', '}']);
   sections.push({
     comment:
       stats.password !== undefined

@@ -127,6 +127,18 @@ export function resolveModel(config: HaproxyConfig): ResolvedModel {
         'give a password, or leave it out on a loopback address',
       );
     }
+    if (s.admin !== undefined && typeof s.admin !== 'boolean') {
+      fail(path, 'admin', s.admin, 'true or false', 'write admin: true for admin actions, or leave it out');
+    }
+    if (s.admin === true && s.password === undefined) {
+      fail(
+        path,
+        'admin',
+        true,
+        'admin actions behind a login only (a password)',
+        'give stats.password (e.g. a generated random_password) with admin: true',
+      );
+    }
     const refreshSeconds = s.refreshSeconds ?? 10;
     checkInteger(path, 'refreshSeconds', refreshSeconds, 1, 3600, 'give whole seconds, e.g. 10');
     stats = {
@@ -135,6 +147,7 @@ export function resolveModel(config: HaproxyConfig): ResolvedModel {
       password: s.password === undefined ? undefined : quoteSecret(s.password, { path, what: 'password' }),
       prometheus: s.prometheus ?? true,
       refreshSeconds,
+      admin: s.admin === true,
     };
   }
 

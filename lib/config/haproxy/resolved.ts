@@ -48,6 +48,7 @@ export interface ResolvedStats {
   readonly password?: string;
   readonly prometheus: boolean;
   readonly refreshSeconds: number;
+  readonly admin: boolean;
 }
 
 export interface ResolvedModel {

@@ -197,6 +197,12 @@ export interface HaproxyStats {
    * @default 10
    */
   readonly refreshSeconds?: number;
+  /**
+   * Admin actions on the stats page (`stats admin`: drain, disable, enable a server), for the
+   * logged-in user only; needs `password`.
+   * @default false
+   */
+  readonly admin?: boolean;
 }
 
 /** Where HAProxy's files live on the host. */
