@@ -348,10 +348,19 @@ export function stackRelative(stack: string, full: string): string {
 }
 
 /** Checks the shape of a topology record (written by lib/core/topology.ts). */
-function checkTopology(value: unknown, resource: string, file: string): BalancerTopology {
+function checkTopology(recorded: unknown, resource: string, file: string): BalancerTopology {
   const fail = (what: string): never => {
     throw new CliError(1, `${file}: ${resource}: malformed webfarm topology record: ${what}`);
   };
+  // Written as one JSON text (see recordTopology); a record written as an object reads the same.
+  let value = recorded;
+  if (typeof recorded === 'string') {
+    try {
+      value = JSON.parse(recorded);
+    } catch (error) {
+      return fail(`not JSON (${(error as Error).message})`);
+    }
+  }
   if (!isRecord(value)) return fail('expected an object');
   for (const key of ['balancer', 'backend', 'name'] as const) {
     if (typeof value[key] !== 'string') fail(`${key} is not a string`);
@@ -372,5 +381,23 @@ function checkTopology(value: unknown, resource: string, file: string): Balancer
     if (!isRecord(p) || typeof p.name !== 'string' || !Array.isArray(p.members))
       fail(`pools[${i}] needs name and members`);
   }
-  return value as unknown as BalancerTopology;
+  // Stored with each member address once (`addresses`), members naming theirs by index.
+  const addresses = value.addresses;
+  if (addresses === undefined) return value as unknown as BalancerTopology;
+  if (!Array.isArray(addresses) || addresses.some((a) => typeof a !== 'string')) {
+    return fail('addresses is not a list of strings');
+  }
+  const pools = (value.pools as Array<Record<string, unknown>>).map((p, i) => ({
+    ...p,
+    members: (p.members as unknown[]).map((m, j) => {
+      if (!isRecord(m) || typeof m.address !== 'number' || addresses[m.address] === undefined) {
+        return fail(`pools[${i}].members[${j}] names no address of the record`);
+      }
+      const { address, ...member } = m;
+      return { ...member, host: addresses[address] as string };
+    }),
+  }));
+  const topology: Record<string, unknown> = { ...value, pools };
+  delete topology.addresses;
+  return topology as unknown as BalancerTopology;
 }

@@ -107,10 +107,9 @@ export function readStackManifests(stack: string, file: string, json = readStack
       if (!isRecord(resources)) continue;
       for (const [name, body] of Object.entries(resources)) {
         if (!isRecord(body)) continue;
-        const comment = body['//'];
-        if (!isRecord(comment) || comment[MANIFEST_KEY] === undefined) continue;
         const address = `${block === 'data' ? 'data.' : ''}${type}.${name}`;
-        manifests.push(parseManifest(comment[MANIFEST_KEY], address, file));
+        const manifest = resourceManifest(body, address, file);
+        if (manifest) manifests.push(manifest);
       }
     }
   }
@@ -125,13 +124,35 @@ export function readStackManifests(stack: string, file: string, json = readStack
   return { stack, file, manifests, attribute };
 }
 
-function parseManifest(value: unknown, resource: string, file: string): StoredHostManifest {
+/**
+ * The host manifest a synthesized resource `body` records under its `//` block, with every file's
+ * text (an upload's text read from the resource's `file` provisioner), or undefined for none.
+ * @throws CliError (exit 1) when the manifest is malformed
+ */
+export function resourceManifest(
+  body: Record<string, unknown>,
+  resource: string,
+  file: string,
+): StoredHostManifest | undefined {
+  const comment = body['//'];
+  if (!isRecord(comment) || comment[MANIFEST_KEY] === undefined) return undefined;
+  const value = comment[MANIFEST_KEY];
   const fail = (what: string): never => {
     throw new CliError(1, `${file}: ${resource}: malformed webfarm host manifest: ${what}`);
   };
   if (!isRecord(value)) return fail('expected an object');
   const text = (v: unknown, what: string): string =>
     typeof v === 'string' ? v : fail(`${what} is not a string`);
+  // A file whose text is the resource's upload (`{ upload: destination }`): the text of the
+  // `file` provisioner with that destination.
+  const uploaded = (destination: unknown, what: string): string => {
+    const provisioners = Array.isArray(body.provisioner) ? (body.provisioner as unknown[]) : [];
+    for (const p of provisioners) {
+      const upload = isRecord(p) && isRecord(p.file) ? p.file : undefined;
+      if (upload && upload.destination === destination) return text(upload.content, `${what} upload`);
+    }
+    return fail(`${what} names upload ${JSON.stringify(destination)}, which the resource does not have`);
+  };
   const delivery = value.delivery;
   if (delivery !== 'cloud-init' && delivery !== 'ssh') {
     return fail(`delivery must be "cloud-init" or "ssh", got ${JSON.stringify(delivery)}`);
@@ -144,7 +165,9 @@ function parseManifest(value: unknown, resource: string, file: string): StoredHo
       owner: f.owner === undefined ? 'root:root' : text(f.owner, `files[${i}].owner`),
       mode: f.mode === undefined ? '0644' : text(f.mode, `files[${i}].mode`),
       ...(f.check === undefined ? {} : { check: text(f.check, `files[${i}].check`) }),
-      content: text(f.content, `files[${i}].content`),
+      content: isRecord(f.content)
+        ? uploaded(f.content.upload, `files[${i}].content`)
+        : text(f.content, `files[${i}].content`),
     };
   });
   return {

@@ -66,8 +66,13 @@ export function terraformBase64(text: string): string {
  * The result is the same Terraform text cdktf would write, but cdktf resolves a reference once
  * per occurrence in a string, and a balancer's files name every worker in every pool: resolving
  * them here keeps synthesis linear. A reference that does not resolve to text stays as it is.
+ * `encode` rewrites each resolved reference for where it lands (e.g. inside a JSON string).
  */
-export function resolveReferences(texts: readonly string[], context: IResolveContext): string[] {
+export function resolveReferences(
+  texts: readonly string[],
+  context: IResolveContext,
+  encode: (resolved: string) => string = (value) => value,
+): string[] {
   const resolved = new Map<string, string>();
   return texts.map((text) => {
     const parts = splitTokens(text);
@@ -75,7 +80,7 @@ export function resolveReferences(texts: readonly string[], context: IResolveCon
       let value = resolved.get(parts[i]);
       if (value === undefined) {
         const result: unknown = context.resolve(parts[i]);
-        value = typeof result === 'string' && !isUnresolved(result) ? result : parts[i];
+        value = typeof result === 'string' && !isUnresolved(result) ? encode(result) : parts[i];
         resolved.set(parts[i], value);
       }
       parts[i] = value;

@@ -77,20 +77,27 @@ export interface HostManifest {
 /** The key under the resource's `//` comment block that holds a {@link HostManifest}. */
 export const HOST_MANIFEST_KEY = 'webfarm';
 
-/** Anything with cdktf's `addOverride` (every resource). */
-export interface Overridable {
-  /** cdktf's raw override. */
-  addOverride(path: string, value: unknown): void;
+/**
+ * Where a recorded file's text is, when it is not inline: the `content` of the resource's
+ * `file` provisioner with this `destination` (the SSH push uploads every file once; the
+ * manifest points at the upload rather than holding a second copy).
+ */
+export interface UploadedContent {
+  /** The `destination` of the `file` provisioner that carries the text. */
+  readonly upload: string;
 }
 
 /**
- * The value webfarm records under a resource's `"//"` block (which Terraform ignores) for the
- * files it puts on a host: `webfarm configs` reads it back from `cdktf.out` to show exactly what
- * lands on each host. Content is Terraform-escaped like an attribute, so references stay
- * distinguishable from literal `${`; `escapedContents` gives that text already escaped (and
- * its references resolved), one entry per file.
+ * The record of which files a resource puts on a host, for its `"//"` block (which Terraform
+ * ignores): `webfarm configs` and `webfarm review` read it back from `cdktf.out` to show exactly
+ * what lands on each host. Content is Terraform-escaped like an attribute, so references stay
+ * distinguishable from literal `${`; `contents` gives, per file, that text already escaped (and
+ * its references resolved) or where the resource's upload of it is.
  */
-export function hostManifestValue(manifest: HostManifest, escapedContents?: readonly string[]): unknown {
+export function hostManifestValue(
+  manifest: HostManifest,
+  contents?: readonly (string | UploadedContent)[],
+): Record<string, unknown> {
   return {
     host: manifest.host,
     role: manifest.role,
@@ -101,20 +108,8 @@ export function hostManifestValue(manifest: HostManifest, escapedContents?: read
       mode: f.mode ?? '0644',
       ...(f.check ? { check: f.check } : {}),
       ...(f.createOnly ? { createOnly: true } : {}),
-      content: escapedContents?.[i] ?? escapeTerraformTemplate(f.content),
+      content: contents?.[i] ?? escapeTerraformTemplate(f.content),
     })),
     ...(manifest.runtime ? { runtime: manifest.runtime } : {}),
   };
-}
-
-/**
- * Records which files `resource` puts on a host: {@link hostManifestValue} under the resource's
- * `"//"` block.
- */
-export function recordHostManifest(
-  resource: Overridable,
-  manifest: HostManifest,
-  escapedContents?: readonly string[],
-): void {
-  resource.addOverride(`//.${HOST_MANIFEST_KEY}`, hostManifestValue(manifest, escapedContents));
 }

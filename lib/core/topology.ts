@@ -5,7 +5,9 @@
  * (imported type-only), so no review depends on the wording of rendered configuration files or
  * on a backend's resource types.
  */
-import { Lazy, TerraformResource } from './cdk';
+import { IResolveContext, Lazy, TerraformResource, Token } from './cdk';
+import { resolveReferences } from './escape';
+import { isUnresolved } from './tokens';
 import { HealthCheck } from './balancing';
 import { IBalancerListener, IBalancerPool } from './balancer';
 
@@ -203,7 +205,49 @@ export function listenerTopology(
 /**
  * Writes the topology of a balancer under `resource`'s `"//"` block (which Terraform ignores),
  * produced at synth so that pools, members and listeners added later are in it.
+ *
+ * The record is one JSON text, its references resolved here once each, member addresses once
+ * each (see `topologyText`; `webfarm review` decodes it): as an object, cdktf
+ * would walk every member of every pool (100,000 at 1,000 workers × 100 pools, ~7 GB of
+ * short-lived allocations and +440 MB of peak memory at synth).
  */
 export function recordTopology(resource: TerraformResource, produce: () => BalancerTopology): void {
-  resource.addOverride(`//.${TOPOLOGY_KEY}`, Lazy.anyValue({ produce }));
+  resource.addOverride(
+    `//.${TOPOLOGY_KEY}`,
+    Lazy.stringValue({ produce: (context) => topologyText(produce(), context) }),
+  );
+}
+
+/**
+ * `record` as stored: JSON text with its references resolved (JSON-escaped where they land),
+ * each distinct member address once in `addresses`, members naming theirs by index (`address`)
+ * instead of `host` — a worker in 100 pools is one address, not 100 copies of its reference.
+ */
+function topologyText(record: BalancerTopology, context: IResolveContext): string {
+  const hosts = [...new Set(record.pools.flatMap((p) => p.members.map((m) => m.host)))];
+  const resolvedHosts = resolveReferences(hosts, context);
+  const addresses: string[] = [];
+  const indexOf = new Map<string, number>();
+  const indexOfHost = new Map<string, number>();
+  hosts.forEach((host, i) => {
+    let index = indexOf.get(resolvedHosts[i]);
+    if (index === undefined) {
+      index = addresses.push(resolvedHosts[i]) - 1;
+      indexOf.set(resolvedHosts[i], index);
+    }
+    indexOfHost.set(host, index);
+  });
+  const stored = {
+    ...record,
+    addresses,
+    pools: record.pools.map((p) => ({
+      ...p,
+      members: p.members.map(({ host, ...member }) => ({ ...member, address: indexOfHost.get(host) })),
+    })),
+  };
+  // A number token (a port given as a Terraform variable) is written as its reference text.
+  const text = JSON.stringify(stored, (_key, value: unknown) =>
+    typeof value === 'number' && isUnresolved(value) ? Token.asString(value) : value,
+  );
+  return resolveReferences([text], context, (resolved) => JSON.stringify(resolved).slice(1, -1))[0];
 }

@@ -223,8 +223,8 @@ export class ConfigDelivery extends Construct {
     this.resource.addOverride(
       `//.${HOST_MANIFEST_KEY}`,
       Lazy.anyValue({
-        produce: (context) => {
-          return hostManifestValue(
+        produce: () =>
+          hostManifestValue(
             {
               host: props.hostName,
               role: props.role,
@@ -232,9 +232,9 @@ export class ConfigDelivery extends Construct {
               files: this.files,
               runtime: props.runtime?.produce(),
             },
-            this.resolvedContents(context),
-          );
-        },
+            // The text is in the upload provisioners: the manifest points there.
+            this.files.map((_, i) => ({ upload: this.uploadDestination(i) })),
+          ),
       }),
     );
   }
@@ -290,6 +290,11 @@ export class ConfigDelivery extends Construct {
     );
   }
 
+  /** Where the push uploads file `index` (0-based) before the install script moves it. */
+  private uploadDestination(index: number): string {
+    return `${this.stageDir}/${index + 1}`;
+  }
+
   private provisioners(contents: string[]): Array<Record<string, Record<string, unknown>>> {
     const stageDir = this.stageDir;
     // The install script runs as root and writes below the staging directory: a leftover of an
@@ -299,7 +304,7 @@ export class ConfigDelivery extends Construct {
     return [
       { 'remote-exec': { inline: [`${asRoot(`rm -rf ${stageDir}`)} && mkdir -m 700 ${stageDir}`] } },
       ...contents.map((content, i) => ({
-        file: { content, destination: `${stageDir}/${i + 1}` },
+        file: { content, destination: this.uploadDestination(i) },
       })),
       { file: { content: escapeTerraformTemplate(this.script), destination: `${stageDir}/apply.sh` } },
       { 'remote-exec': { inline: [asRoot(`sh ${stageDir}/apply.sh`)] } },

@@ -1,6 +1,6 @@
 import * as os from 'os';
 import { App, DataResource, Fn, TerraformStack, Token } from '../../lib/core/cdk';
-import { recordHostManifest } from '../../lib/core/host-files';
+import { HOST_MANIFEST_KEY, hostManifestValue } from '../../lib/core/host-files';
 import { FloatingIp, Host, Network, SecurityGroup } from '../../lib/openstack';
 import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port-v2';
 import { Password } from '@cdktf/provider-random/lib/password';
@@ -59,30 +59,33 @@ export function synthFixture(iface = localInterface()): string {
     },
   });
   const lbPush = new DataResource(stack, 'LbConfig', { input: { host: 'lb' } });
-  recordHostManifest(lbPush, {
-    host: 'lb',
-    role: 'nginx-balancer',
-    delivery: 'ssh',
-    files: [
-      {
-        path: '/etc/nginx/webfarm/pools/web.conf',
-        content: poolConf([web1.privateAddress, web2.privateAddress]),
-        check: 'nginx -t -c /etc/nginx/nginx.conf',
-      },
-      {
-        path: '/etc/keepalived/keepalived.conf',
-        content: keepalivedConf({
-          iface,
-          self: lb.privateAddress,
-          peer: peer.privateAddress,
-          password: vrrpPassword.result,
-          vip: Token.asString(Fn.element(vip.allFixedIps, 0)),
-        }),
-        mode: '0640',
-        check: 'keepalived -t -f /etc/keepalived/keepalived.conf',
-      },
-    ],
-  });
+  lbPush.addOverride(
+    `//.${HOST_MANIFEST_KEY}`,
+    hostManifestValue({
+      host: 'lb',
+      role: 'nginx-balancer',
+      delivery: 'ssh',
+      files: [
+        {
+          path: '/etc/nginx/webfarm/pools/web.conf',
+          content: poolConf([web1.privateAddress, web2.privateAddress]),
+          check: 'nginx -t -c /etc/nginx/nginx.conf',
+        },
+        {
+          path: '/etc/keepalived/keepalived.conf',
+          content: keepalivedConf({
+            iface,
+            self: lb.privateAddress,
+            peer: peer.privateAddress,
+            password: vrrpPassword.result,
+            vip: Token.asString(Fn.element(vip.allFixedIps, 0)),
+          }),
+          mode: '0640',
+          check: 'keepalived -t -f /etc/keepalived/keepalived.conf',
+        },
+      ],
+    }),
+  );
 
   const edge = new Host(stack, 'Edge', {
     ...common,
@@ -91,20 +94,23 @@ export function synthFixture(iface = localInterface()): string {
   });
   const edgeAddress = new FloatingIp(stack, 'EdgePublic', { pool: 'public', portId: edge.port.id });
   const edgePush = new DataResource(stack, 'EdgeConfig', { input: { host: 'edge' } });
-  recordHostManifest(edgePush, {
-    host: 'edge',
-    role: 'haproxy-balancer',
-    delivery: 'ssh',
-    files: [
-      {
-        path: '/etc/haproxy/haproxy.cfg',
-        content: haproxyCfg([web1.privateAddress, web2.privateAddress], edgeAddress.address),
-        owner: 'root:haproxy',
-        mode: '0640',
-        check: 'haproxy -c -f /etc/haproxy/haproxy.cfg',
-      },
-    ],
-  });
+  edgePush.addOverride(
+    `//.${HOST_MANIFEST_KEY}`,
+    hostManifestValue({
+      host: 'edge',
+      role: 'haproxy-balancer',
+      delivery: 'ssh',
+      files: [
+        {
+          path: '/etc/haproxy/haproxy.cfg',
+          content: haproxyCfg([web1.privateAddress, web2.privateAddress], edgeAddress.address),
+          owner: 'root:haproxy',
+          mode: '0640',
+          check: 'haproxy -c -f /etc/haproxy/haproxy.cfg',
+        },
+      ],
+    }),
+  );
   app.synth();
   return outdir;
 }

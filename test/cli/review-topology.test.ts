@@ -72,10 +72,14 @@ describe('webfarm review reads balancers from the topology record', () => {
     const json = JSON.parse(text) as StackJson;
     for (const resources of Object.values(json.resource)) {
       for (const body of Object.values(resources)) {
-        const manifest = (body['//'] as Record<string, { files?: Array<{ content: string }> }> | undefined)
+        // The files' text: inline in the manifest (cloud-init) or in the push's uploads (SSH).
+        const manifest = (body['//'] as Record<string, { files?: Array<{ content: unknown }> }> | undefined)
           ?.webfarm;
-        for (const f of manifest?.files ?? []) {
-          f.content = f.content.replace(/^\s*#.*$/gm, '');
+        const uploads = ((body.provisioner ?? []) as Array<{ file?: { content: string } }>).flatMap((p) =>
+          p.file ? [p.file] : [],
+        );
+        for (const f of [...(manifest?.files ?? []), ...uploads]) {
+          if (typeof f.content === 'string') f.content = f.content.replace(/^\s*#.*$/gm, '');
         }
       }
     }
@@ -148,6 +152,69 @@ describe('webfarm review reads balancers from the topology record', () => {
     expect(() => review({ dir })).toThrow(
       /null_resource\.x: malformed webfarm topology record: backend is not a string/,
     );
+  });
+
+  it('WHEN a member names an address the record does not have THEN the review says which (exit 1)', () => {
+    const dir = path.join(root, 'bad-address');
+    fs.mkdirSync(path.join(dir, 'stacks', 'bad'), { recursive: true });
+    const record = {
+      balancer: 'x',
+      backend: 'nginx',
+      name: 'x',
+      ...{ hosts: [], entries: [], securityGroups: [], resources: [], listeners: [] },
+      addresses: ['10.0.0.1'],
+      pools: [
+        {
+          name: 'web',
+          members: [
+            { name: 'a', address: 0, port: 80 },
+            { name: 'b', address: 1, port: 80 },
+          ],
+        },
+      ],
+    };
+    fs.writeFileSync(
+      stackFile(dir, 'bad'),
+      JSON.stringify({
+        resource: { null_resource: { x: { '//': { [TOPOLOGY_KEY]: JSON.stringify(record) } } } },
+      }),
+    );
+    expect(() => review({ dir })).toThrow(
+      /null_resource\.x: malformed webfarm topology record: pools\[0\]\.members\[1\] names no address/,
+    );
+  });
+
+  it('WHEN a record written as JSON text is not JSON THEN the review says so (exit 1)', () => {
+    const dir = path.join(root, 'bad-text');
+    fs.mkdirSync(path.join(dir, 'stacks', 'bad'), { recursive: true });
+    fs.writeFileSync(
+      stackFile(dir, 'bad'),
+      JSON.stringify({ resource: { null_resource: { x: { '//': { [TOPOLOGY_KEY]: '{"balancer": ' } } } } }),
+    );
+    expect(() => review({ dir })).toThrow(/null_resource\.x: malformed webfarm topology record: not JSON/);
+  });
+
+  it('WHEN a stack is synthesized THEN its record is one JSON text with the references resolved', () => {
+    const dir = synth('record-text', (app) => webStack(app, 'web', 2));
+    const json = JSON.parse(fs.readFileSync(stackFile(dir, 'web'), 'utf8')) as StackJson;
+    const texts = Object.values(json.resource).flatMap((resources) =>
+      Object.values(resources).flatMap((body) => {
+        const value = (body['//'] as Record<string, unknown> | undefined)?.[TOPOLOGY_KEY];
+        return value === undefined ? [] : [value];
+      }),
+    );
+    expect(texts).toHaveLength(1);
+    expect(typeof texts[0]).toBe('string');
+    const record = JSON.parse(texts[0] as string) as {
+      addresses: string[];
+      pools: Array<{ members: Array<{ address: number }> }>;
+    };
+    // Each member address once; members name theirs by index.
+    expect(record.pools[0].members.map((m) => m.address)).toEqual([0, 1]);
+    expect(record.addresses).toEqual([
+      expect.stringMatching(/^\$\{element\(openstack_networking_port_v2\.[\w-]+\.all_fixed_ips, 0\)\}$/),
+      expect.stringMatching(/^\$\{element\(openstack_networking_port_v2\.[\w-]+\.all_fixed_ips, 0\)\}$/),
+    ]);
   });
 });
 

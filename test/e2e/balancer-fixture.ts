@@ -8,6 +8,7 @@ import { Network } from '../../lib/openstack/network';
 import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
 import { WorkerGroup } from '../../lib/openstack/worker-group';
 import { StackJson, resourcesOf } from '../support/synth';
+import { resourceManifest } from '../../lib/cli/stacks';
 
 /** The documentation network the test stacks' operators connect from. */
 export const ADMIN_CIDR = '198.51.100.0/24';
@@ -157,7 +158,7 @@ export function manifestOf(resource: Record<string, unknown>): {
   delivery: string;
   files: SynthesizedFile[];
 } {
-  const comment = resource['//'] as { webfarm?: unknown } | undefined;
-  if (!comment?.webfarm) throw new Error('resource has no webfarm manifest');
-  return comment.webfarm as { host: string; role: string; delivery: string; files: SynthesizedFile[] };
+  const manifest = resourceManifest(resource, 'resource', 'cdk.tf.json');
+  if (!manifest) throw new Error('resource has no webfarm manifest');
+  return manifest;
 }

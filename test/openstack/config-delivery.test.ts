@@ -6,6 +6,8 @@ import * as path from 'path';
 import { App, Fn, LocalBackend, TerraformStack } from '../../lib/core/cdk';
 import { ConfigDelivery } from '../../lib/openstack/config-delivery';
 import { HostFile } from '../../lib/core';
+import { resourceManifest } from '../../lib/cli/stacks';
+import { synthWithManifests } from '../e2e/balancer-fixture';
 import { synthStack } from '../support/synth';
 import { describeWithTools, run, tempDir } from '../support/tools';
 
@@ -14,8 +16,8 @@ describe('ConfigDelivery (synth)', () => {
     { path: '/etc/nginx/webfarm/pools/web.conf', content: 'upstream web { server ${literal}; }\n' },
   ];
 
-  function deliver(content: string) {
-    return synthStack((app: App) => {
+  function deliver(content: string, synth = synthStack) {
+    return synth((app: App) => {
       const stack = new TerraformStack(app, 'delivery');
       new ConfigDelivery(stack, 'Nginx', {
         instance: { id: 'instance-1', image: 'debian-12' },
@@ -102,6 +104,24 @@ describe('ConfigDelivery (synth)', () => {
     expect(fs.readFileSync(log, 'utf8')).toContain(`rm -rf ${stageDir}`);
     expect(fs.readdirSync(stageDir)).toEqual([]);
     expect(fs.statSync(stageDir).mode & 0o777).toBe(0o700);
+  });
+
+  it('records each file in the manifest by its upload: the text is in the stack once', () => {
+    const content = 'upstream web { server 10.0.0.1:8080; }  # one-of-a-kind marker\n';
+    const json = deliver(content, synthWithManifests);
+    const data = Object.values(json.resource!.terraform_data)[0];
+    const manifest = (data['//'] as { webfarm: { files: Array<Record<string, unknown>> } }).webfarm;
+    expect(manifest.files).toEqual([
+      {
+        path: '/etc/nginx/webfarm/pools/web.conf',
+        owner: 'root:root',
+        mode: '0644',
+        content: { upload: '/var/tmp/webfarm-nginx/1' },
+      },
+    ]);
+    expect(JSON.stringify(json).split('one-of-a-kind marker').length - 1).toBe(1);
+    // What `webfarm configs` and `webfarm review` read: the upload's text.
+    expect(resourceManifest(data, 'terraform_data.x', 'cdk.tf.json')?.files[0].content).toBe(content);
   });
 
   it('changes only the trigger hash when a file changes', () => {
