@@ -251,10 +251,16 @@ describe('Every example stack', () => {
       ['balancer-ha', 'nginx web-lb-1 + web-lb-2 (keepalived VIP)'],
       ['climate', 'nginx proxy'],
       ['jetstream2-octavia', 'Octavia jetstream2-octavia-lb'],
+      ['jetstream2-octavia-least-connections', 'Octavia worker-node-lb'],
+      ['jetstream2-octavia-source-ip', 'Octavia worker-node-lb'],
       ['nsboot-haproxy', 'haproxy nsboot-lb-1 + nsboot-lb-2 (keepalived VIP)'],
+      ['nsboot-nginx', 'nginx nsboot-lb'],
       ['octavia-https', 'Octavia octavia-https-lb'],
       ['pavics-nginx', 'nginx pavics-proxy'],
       ['runtime-pools', 'nginx balancer'],
+      ['velociraptor', 'haproxy haproxy1'],
+      ['velociraptor', 'nginx frontend1'],
+      ['visa', 'nginx visa-lb'],
       ['visa-nginx', 'nginx visa-lb'],
     ]);
     for (const s of result.stacks) {
@@ -265,17 +271,21 @@ describe('Every example stack', () => {
           b.pools.every(
             (p) =>
               (p.members.length > 0 || (s.name === 'runtime-pools' && p.name === 'app')) &&
-              p.members.every((m) => m.host),
+              // Every member is a host of the stack, or an external member given by its address.
+              p.members.every((m) => m.host || /^\d+\.\d+\.\d+\.\d+$/.test(m.address)),
           ),
         ]).toEqual([s.name, true]);
         expect([s.name, b.listeners.some((l) => !l.local && l.pools.length > 0)]).toEqual([s.name, true]);
       }
     }
-    // The pool the deployment tool owns is reviewed as run-time managed; every other is Terraform's.
+    // The pools a deployment tool owns (runtime-pools' `app`, Velociraptor's) are reviewed as run-time
+    // managed; every other is Terraform's.
     const managed = result.stacks.flatMap((s) =>
       (s.after?.balancers ?? []).flatMap((b) => b.pools.map((p) => [s.name, p.name, p.managed])),
     );
-    expect(managed.filter(([, , m]) => m === 'runtime')).toEqual([['runtime-pools', 'app', 'runtime']]);
+    const runtime = managed.filter(([, , m]) => m === 'runtime');
+    expect(runtime).toContainEqual(['runtime-pools', 'app', 'runtime']);
+    expect([...new Set(runtime.map(([stack]) => stack))]).toEqual(['runtime-pools', 'velociraptor']);
     expect(result.markdown).toContain('members managed at run time');
     // Every public floating IP leads somewhere.
     const fips = result.stacks.flatMap((s) => s.after?.floatingIps ?? []);
