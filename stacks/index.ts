@@ -15,6 +15,7 @@ import { VelociraptorStack } from '../examples/velociraptor';
 import { Jetstream2OctaviaVariantStack } from '../examples/jetstream2-octavia-variants';
 import { NsbootNginxStack } from '../examples/nsboot-nginx';
 import { SharedStorageStack } from '../examples/shared-storage';
+import { FarmStack } from '../examples/embed';
 import { Algorithm } from '../lib/core/balancing';
 
 /** One synthesizable example: its stack name and how to build it. */
@@ -39,6 +40,7 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'octavia-https', build: (app, name) => new OctaviaHttpsStack(app, name) },
   { name: 'runtime-pools', build: (app, name) => new RuntimePoolsStack(app, name) },
   { name: 'visa', build: (app, name) => new VisaStack(app, name) },
+  { name: 'farm', build: (app, name) => new FarmStack(app, name) },
   { name: 'shared-storage-nfs', build: (app, name) => new SharedStorageStack(app, name, 'nfs') },
   { name: 'shared-storage-zfs', build: (app, name) => new SharedStorageStack(app, name, 'zfs') },
   { name: 'nsboot-nginx', build: (app, name) => new NsbootNginxStack(app, name) },

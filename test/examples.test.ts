@@ -45,18 +45,36 @@ const ADDRESSES_FILE = path.join(ROOT, 'test/examples-addresses.txt');
 describe('the README', () => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
-  it('shows examples/quickstart.ts line for line', () => {
-    // GIVEN the README's TypeScript block and the example's marked body
-    const block = /```ts\n([\s\S]*?)```/.exec(readme)![1].split('\n');
-    const example = fs.readFileSync(path.join(ROOT, 'examples/quickstart.ts'), 'utf8');
-    const body = example.slice(
-      example.indexOf('// README:begin') + '// README:begin'.length,
-      example.indexOf('// README:end'),
-    );
-    const normalize = (lines: string[]) => lines.map((l) => l.trim()).filter(Boolean);
-    // THEN the block is the body between `const app = new App();` and `app.synth();`
-    const inner = block.slice(block.indexOf('const app = new App();') + 1, block.indexOf('app.synth();'));
-    expect(normalize(inner)).toEqual(normalize(body.split('\n')));
+  it('shows the VISA example first, and every TypeScript block is the marked body of its example', () => {
+    // GIVEN every ```ts block with the `<!-- example: examples/… -->` line before it
+    const blocks = [
+      ...readme.matchAll(/(?:<!-- example: (examples\/[\w-]+\.ts) -->\n)?```ts\n([\s\S]*?)```/g),
+    ];
+    expect(blocks.length).toBeGreaterThan(3);
+    expect(blocks[0][1]).toBe('examples/visa.ts');
+    const normalize = (text: string) =>
+      text
+        .split('\n')
+        .map((l) => l.trim().replace(/^export class /, 'class '))
+        .filter(Boolean);
+    for (const [, file, block] of blocks) {
+      if (file === undefined) continue; // the run-time section's blocks: the test below
+      const example = fs.readFileSync(path.join(ROOT, file), 'utf8');
+      const body = [...example.matchAll(/\/\/ README:begin\n([\s\S]*?)\/\/ README:end/g)]
+        .map((m) => m[1])
+        .join('\n');
+      // THEN the example's marked lines appear in the block, in order and together
+      const want = normalize(body);
+      const have = normalize(block);
+      expect(want.length).toBeGreaterThan(5);
+      const at = have.findIndex((_, k) => want.every((line, n) => have[k + n] === line));
+      expect({ file, found: at >= 0 }).toEqual({ file, found: true });
+    }
+    expect(blocks.filter((b) => b[1] !== undefined).map((b) => b[1])).toEqual([
+      'examples/visa.ts',
+      'examples/quickstart.ts',
+      'examples/embed.ts',
+    ]);
   });
 
   it('quotes the real error for cookie stickiness on nginx', () => {
