@@ -250,6 +250,7 @@ describe('Every example stack', () => {
     expect(balancers).toEqual([
       ['balancer-ha', 'nginx web-lb-1 + web-lb-2 (keepalived VIP)'],
       ['climate', 'nginx proxy'],
+      ['farm', 'nginx app-lb'],
       ['jetstream2-octavia', 'Octavia jetstream2-octavia-lb'],
       ['jetstream2-octavia-least-connections', 'Octavia worker-node-lb'],
       ['jetstream2-octavia-source-ip', 'Octavia worker-node-lb'],
