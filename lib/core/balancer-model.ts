@@ -17,8 +17,9 @@ import {
   PoolOptions,
 } from './balancer';
 import { ValidationError } from './errors';
+import { checkAllowedCidrs, refuseLayer4Rule } from './listener-checks';
 import { isUnresolved } from './tokens';
-import { checkCidr, checkInteger, checkOneOf, checkPort, checkUnique } from './validate';
+import { checkInteger, checkOneOf, checkPort, checkUnique } from './validate';
 
 /** What a backend plugs into {@link BalancerModel}. */
 export interface BalancerModelOptions {
@@ -198,13 +199,7 @@ export class BalancerModel {
       const where = `${path} rule ${i + 1}`;
       requireCapability(caps, where, 'routing rules', 'rules', caps.routingRules, 'none', 'routingRules');
       if (listener.protocol === 'tcp' || listener.protocol === 'udp' || options.tls?.mode === 'passthrough') {
-        throw new ValidationError({
-          path: where,
-          what: 'routing rule on a layer-4 listener',
-          value: listener.protocol,
-          allowed: 'routing rules on http or https (terminated) listeners',
-          fix: 'make the listener speak HTTP, or route by port with separate listeners',
-        });
+        refuseLayer4Rule(where, listener.protocol);
       }
       this.checkOwnPool(where, 'pool', rule.pool);
       if (!rule.pathPrefix && !rule.header && !rule.hostName && !rule.websocket) {
@@ -244,25 +239,7 @@ export class BalancerModel {
         });
       }
     }
-    if (options.allowedCidrs !== undefined && !Array.isArray(options.allowedCidrs)) {
-      throw new ValidationError({
-        path,
-        what: 'allowedCidrs',
-        value: options.allowedCidrs,
-        allowed: 'a list of CIDR blocks',
-        fix: 'write it as a list, e.g. ["0.0.0.0/0"]',
-      });
-    }
-    for (const cidr of options.allowedCidrs ?? []) checkCidr(path, 'allowedCidrs entry', cidr);
-    if (options.allowedCidrs && options.allowedCidrs.length === 0) {
-      throw new ValidationError({
-        path,
-        what: 'allowedCidrs',
-        value: [],
-        allowed: 'a non-empty list of CIDR blocks, or leave it out (private networks only)',
-        fix: 'list who may connect, e.g. ["0.0.0.0/0"] for the internet',
-      });
-    }
+    checkAllowedCidrs(path, options.allowedCidrs);
     checkListenerExtras(caps, path, options);
     this.opts.validateListener?.(path, options);
     check?.(listener);

@@ -10,8 +10,7 @@ import {
 } from './balancing';
 import { Connections, IConnectable } from './connections';
 import { ValidationError } from './errors';
-import { isUnresolved } from './tokens';
-import { checkInteger, checkName, checkOneOf, checkPort, checkUnique } from './validate';
+import { checkInteger, checkName, checkNode, checkOneOf, checkPort, checkUnique } from './validate';
 
 /**
  * One member of a pool: nginx `server`, HAProxy `server`, Octavia member. Written `host:port`.
@@ -434,25 +433,7 @@ export class BalancerPool implements IBalancerPool {
   }
 
   private checkNode(path: string, node: BalancerNode): BalancerNode {
-    checkPort(path, `port of node '${node.name}'`, node.port);
-    if (!isUnresolved(node.name) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(node.name)) {
-      throw new ValidationError({
-        path,
-        what: 'node name',
-        value: node.name,
-        allowed: 'letters, digits, ".", "_" and "-", at most 63 characters',
-        fix: 'name nodes like "web-1"',
-      });
-    }
-    if (node.weight !== undefined)
-      checkInteger(
-        path,
-        `weight of node '${node.name}'`,
-        node.weight,
-        1,
-        256,
-        'give a relative weight from 1 to 256',
-      );
+    checkNode(path, node);
     return node;
   }
 }

@@ -287,3 +287,52 @@ export function reservedSubnetAddress(
   if (address === network + 1n) return 'gateway address';
   return undefined;
 }
+
+/** What {@link checkNode} checks of a pool node. */
+export interface NodeFields {
+  /** The stable node name (`web-1`). */
+  readonly name: string;
+  /** The port on the node. */
+  readonly port: number;
+  /** The relative weight, if any. */
+  readonly weight?: number;
+}
+
+/**
+ * The one check of a pool node's name, port and weight, for the core model and every renderer:
+ * a name of letters, digits, `.`, `_` and `-` (at most 63 characters; a Terraform reference is
+ * left to Terraform unless `literalName`, as in a daemon's configuration where the name is a
+ * server's), unique among `takenNames` when given (it is then added), a port 1–65535 and a
+ * weight from 1 to 256.
+ */
+export function checkNode(
+  path: string,
+  node: NodeFields,
+  takenNames?: Set<string>,
+  literalName = false,
+): void {
+  if ((literalName || !isUnresolved(node.name)) && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(node.name)) {
+    throw new ValidationError({
+      path,
+      what: 'node name',
+      value: node.name,
+      allowed: 'letters, digits, ".", "_" and "-", at most 63 characters',
+      fix: 'name nodes like "web-1"',
+    });
+  }
+  if (takenNames) {
+    checkUnique(path, 'node name', node.name, takenNames);
+    takenNames.add(node.name);
+  }
+  checkPort(path, `port of node '${node.name}'`, node.port);
+  if (node.weight !== undefined) {
+    checkInteger(
+      path,
+      `weight of node '${node.name}'`,
+      node.weight,
+      1,
+      256,
+      'give a relative weight from 1 to 256',
+    );
+  }
+}

@@ -340,7 +340,7 @@ describe('renderHaproxy validation', () => {
             ],
           }),
         ),
-      'haproxy listener \'db\' rule 1: routing rule on a layer-4 listener "tcp" is not allowed; allowed: routing rules on http or https listeners. Fix: make the listener speak HTTP, or route by port',
+      'haproxy listener \'db\' rule 1: routing rule on a layer-4 listener "tcp" is not allowed; allowed: routing rules on http or https (terminated) listeners. Fix: make the listener speak HTTP, or route by port with separate listeners',
     );
   });
 

@@ -1,6 +1,7 @@
+import { checkAllowedCidrs, refuseLayer4Rule } from '../../core/listener-checks';
 import { HAPROXY_CAPABILITIES, TlsVersion, checkHeaderName, requireCapability } from '../../core/balancing';
 import { isUnresolved } from '../../core/tokens';
-import { checkCidr, checkInteger, checkName, checkPort } from '../../core/validate';
+import { checkInteger, checkName, checkPort } from '../../core/validate';
 import { checkRequestHeaders, fail, findPool } from '../proxy-common';
 import {
   checkHeaderValue,
@@ -115,31 +116,14 @@ export function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]
 
   const rules = (listener.rules ?? []).map((rule, i) => {
     const where = `${path} rule ${i + 1}`;
-    if (mode === 'tcp') {
-      fail(
-        where,
-        'routing rule on a layer-4 listener',
-        protocol,
-        'routing rules on http or https listeners',
-        'make the listener speak HTTP, or route by port',
-      );
-    }
+    if (mode === 'tcp') refuseLayer4Rule(where, protocol);
     const pool = findPool(where, 'pool', rule.pool, pools);
     checkPoolFits(where, 'pool', mode, pool);
     return { pool, acls: ruleAcls(where, i + 1, rule) };
   });
 
+  checkAllowedCidrs(path, listener.allowedCidrs);
   const allowedCidrs = [...(listener.allowedCidrs ?? [])];
-  if (listener.allowedCidrs && allowedCidrs.length === 0) {
-    fail(
-      path,
-      'allowedCidrs',
-      [],
-      'a non-empty list of CIDR blocks, or leave it out',
-      'list who may connect, e.g. ["0.0.0.0/0"]',
-    );
-  }
-  for (const cidr of allowedCidrs) checkCidr(path, 'allowedCidrs entry', cidr);
 
   if (listener.rateLimitPerSecond !== undefined) {
     if (mode === 'tcp') {

@@ -7,7 +7,14 @@ import {
 } from '../../core/balancing';
 import { ValidationError } from '../../core/errors';
 import { isUnresolved } from '../../core/tokens';
-import { checkInteger, checkName, checkPort, checkSeconds, checkUnique } from '../../core/validate';
+import {
+  checkInteger,
+  checkName,
+  checkNode,
+  checkPort,
+  checkSeconds,
+  checkUnique,
+} from '../../core/validate';
 import { fail } from '../proxy-common';
 import {
   formatAddress,
@@ -253,29 +260,8 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
   checkInteger(path, 'keepaliveConnections', keepalive, 0, 10000, 'give e.g. 32, or 0 to disable reuse');
   const names = new Set<string>();
   const nodes = pool.nodes.map((node) => {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(node.name)) {
-      fail(
-        path,
-        'node name',
-        node.name,
-        'letters, digits, ".", "_" and "-", at most 63 characters',
-        'name nodes like "web-1"',
-      );
-    }
-    checkUnique(path, 'node name', node.name, names);
-    names.add(node.name);
     const port = literalNumber(node.port, { path, what: `port of node '${node.name}'` });
-    checkPort(path, `port of node '${node.name}'`, port);
-    if (node.weight !== undefined) {
-      checkInteger(
-        path,
-        `weight of node '${node.name}'`,
-        node.weight,
-        1,
-        256,
-        'give a relative weight from 1 to 256',
-      );
-    }
+    checkNode(path, { name: node.name, port, weight: node.weight }, names, true);
     return {
       name: node.name,
       address: `${formatNodeHost(node.host, { path, what: `host of node '${node.name}'` }, 'HAProxy')}:${port}`,

@@ -1,3 +1,4 @@
+import { checkAllowedCidrs, refuseLayer4Rule } from '../../core/listener-checks';
 import {
   ListenerProtocol,
   NGINX_CAPABILITIES,
@@ -6,7 +7,7 @@ import {
   requireCapability,
 } from '../../core/balancing';
 import { isUnresolved } from '../../core/tokens';
-import { checkCidr, checkInteger, checkName, checkPort } from '../../core/validate';
+import { checkInteger, checkName, checkPort } from '../../core/validate';
 import { checkRequestHeaders, fail, findPool } from '../proxy-common';
 import {
   checkHeaderValue,
@@ -126,31 +127,14 @@ export function resolveListener(
 
   const rules: ResolvedRule[] = (listener.rules ?? []).map((rule, i) => {
     const where = `${path} rule ${i + 1}`;
-    if (stream) {
-      fail(
-        where,
-        'routing rule on a layer-4 listener',
-        protocol,
-        'routing rules on http or https listeners',
-        'make the listener speak HTTP, or route by port',
-      );
-    }
+    if (stream) refuseLayer4Rule(where, protocol);
     const pool = findPool(where, 'pool', rule.pool, pools);
     checkPoolFits(where, 'pool', protocol, pool);
     return { pool, conditions: resolveConditions(where, rule) };
   });
 
+  checkAllowedCidrs(path, listener.allowedCidrs);
   const allowedCidrs = [...(listener.allowedCidrs ?? [])];
-  if (listener.allowedCidrs && allowedCidrs.length === 0) {
-    fail(
-      path,
-      'allowedCidrs',
-      [],
-      'a non-empty list of CIDR blocks, or leave it out',
-      'list who may connect, e.g. ["0.0.0.0/0"]',
-    );
-  }
-  for (const cidr of allowedCidrs) checkCidr(path, 'allowedCidrs entry', cidr);
 
   let rate: ResolvedListener['rate'];
   if (listener.rateLimitPerSecond !== undefined) {

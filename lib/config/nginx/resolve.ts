@@ -4,6 +4,7 @@ import {
   checkCidr,
   checkInteger,
   checkName,
+  checkNode,
   checkPort,
   checkSeconds,
   checkUnique,
@@ -200,30 +201,9 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
   const backupAllowed = algorithm.kind === 'round-robin' || algorithm.kind === 'least-connections';
   const names = new Set<string>();
   const nodes = pool.nodes.map((node) => {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(node.name)) {
-      fail(
-        path,
-        'node name',
-        node.name,
-        'letters, digits, ".", "_" and "-", at most 63 characters',
-        'name nodes like "web-1"',
-      );
-    }
-    checkUnique(path, 'node name', node.name, names);
-    names.add(node.name);
     const ctx: QuoteContext = { path, what: `host of node '${node.name}'` };
     const port = literalNumber(node.port, { path, what: `port of node '${node.name}'` });
-    checkPort(path, `port of node '${node.name}'`, port);
-    if (node.weight !== undefined) {
-      checkInteger(
-        path,
-        `weight of node '${node.name}'`,
-        node.weight,
-        1,
-        256,
-        'give a relative weight from 1 to 256',
-      );
-    }
+    checkNode(path, { name: node.name, port, weight: node.weight }, names, true);
     if (node.backup && !backupAllowed) {
       fail(
         path,
