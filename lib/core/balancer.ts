@@ -132,9 +132,9 @@ export interface PoolOptions {
    */
   readonly runtimeManaged?: boolean;
   /**
-   * Connect and response timeouts of this pool (HAProxy; see {@link PoolTimeouts} for the other
-   * backends).
-   * @default - the balancer's: connect 3 s, response 30 s
+   * Connect and response timeouts of this pool (see {@link PoolTimeouts} for how each backend
+   * applies them).
+   * @default - the balancer's: connect 3 s, response 30 s (nginx, HAProxy); Octavia's own
    */
   readonly timeouts?: PoolTimeouts;
 }

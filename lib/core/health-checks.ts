@@ -82,18 +82,21 @@ export interface HealthCheck {
 /**
  * How long the balancer waits for a pool's nodes. Long-running services (the climate-data
  * processes) need long response timeouts; websockets are tunnels, bounded by the tunnel timeout.
- * HAProxy applies them per pool (`timeout connect` / `timeout server` in the backend); nginx
- * applies timeouts per host (`NginxBalancerProps.timeouts`); Octavia per listener.
+ * HAProxy applies them per pool (`timeout connect` / `timeout server` in the backend). nginx and
+ * Octavia set timeouts per listener: a listener gets the longest of each among the pools it
+ * reaches (nginx `proxy_connect_timeout`, `proxy_read_timeout`/`proxy_send_timeout`/
+ * `proxy_next_upstream_timeout`; Octavia `timeout_member_connect`/`timeout_member_data`, unless
+ * the listener's own `timeouts` set them).
  */
 export interface PoolTimeouts {
   /**
    * Establishing a connection to a node.
-   * @default 3 (HAProxy `timeout connect`)
+   * @default 3 (nginx and HAProxy; Octavia 5)
    */
   readonly connectSeconds?: number;
   /**
    * Waiting for a node's answer (and between two reads of it).
-   * @default 30 (HAProxy `timeout server`)
+   * @default 30 (nginx and HAProxy; Octavia 50)
    */
   readonly responseSeconds?: number;
 }

@@ -80,6 +80,7 @@ export class NginxBalancer extends Construct implements IBalancer, IConnectable 
             stickiness: p.options.stickiness,
             healthCheck: p.options.healthCheck,
             keepaliveConnections: p.options.keepaliveConnections,
+            timeouts: p.options.timeouts,
             nodes: p.nodes,
             runtimeManaged: p.options.runtimeManaged,
           })),

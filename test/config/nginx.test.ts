@@ -123,6 +123,42 @@ describe('renderNginx', () => {
     expect(listener).toContain('        proxy_pass http://web;\n');
   });
 
+  it('GIVEN defaults WHEN rendered THEN every wait for the nodes is bounded (connect 3 s, read 30 s, next node until 33 s)', () => {
+    const base = file(renderNginx(config()), 'nginx.conf');
+    expect(base).toContain('    proxy_connect_timeout 3s;\n');
+    expect(base).toContain('    proxy_read_timeout 30s;\n');
+    expect(base).toContain('    proxy_send_timeout 30s;\n');
+    expect(base).toContain('    proxy_next_upstream_timeout 33s;\n');
+  });
+
+  it("GIVEN pools with their own timeouts WHEN a listener reaches them THEN its location gets the longest of each, and a stream listener its pool's", () => {
+    const files = renderNginx(
+      config({
+        pools: [
+          pool({ timeouts: { connectSeconds: 2, responseSeconds: 10 } }),
+          pool({ name: 'slow', timeouts: { responseSeconds: 600 } }),
+          pool({ name: 'db', protocol: 'tcp', timeouts: { connectSeconds: 1, responseSeconds: 3600 } }),
+        ],
+        listeners: [
+          { name: 'http', port: 80, defaultPool: 'web', rules: [{ pool: 'slow', pathPrefix: '/climate' }] },
+          { name: 'plain', port: 81, defaultPool: 'web' },
+          { name: 'db', port: 5432, protocol: 'tcp', defaultPool: 'db' },
+        ],
+      }),
+    );
+    const http = file(files, 'listeners/http.conf');
+    expect(http).toContain('        proxy_connect_timeout 2s;\n');
+    expect(http).toContain('        proxy_read_timeout 600s;\n');
+    expect(http).toContain('        proxy_next_upstream_timeout 602s;\n');
+    expect(file(files, 'listeners/plain.conf')).toContain('        proxy_read_timeout 10s;\n');
+    const db = file(files, 'stream-listeners/db.conf');
+    expect(db).toContain('    proxy_connect_timeout 1s;\n');
+    expect(db).toContain('    proxy_timeout 3600s;\n');
+    expect(() => renderNginx(config({ pools: [pool({ timeouts: { responseSeconds: -1 } })] }))).toThrow(
+      /timeouts.responseSeconds -1 is not allowed/,
+    );
+  });
+
   it('GIVEN no admin networks WHEN rendered THEN stub_status listens on 127.0.0.1 and allows only this host', () => {
     const base = file(renderNginx(config()), 'nginx.conf');
     expect(base).toContain(

@@ -868,6 +868,25 @@ describe('OctaviaBalancer: validation', () => {
     expect(failure((f) => f.lb.addPool('web', { port: 80 }).addNodes(['[2001:db8::5]:80']))).toBe('');
   });
 
+  it('GIVEN pools with their own timeouts THEN the listener that reaches them gets the longest as its member timeouts, and its own timeouts win', () => {
+    const json = synthOf((f) => {
+      const web = f.lb.addPool('web', { port: 80, timeouts: { connectSeconds: 2, responseSeconds: 10 } });
+      const slow = f.lb.addPool('slow', { port: 81, timeouts: { responseSeconds: 600 } });
+      f.lb.addListener('main', {
+        port: 80,
+        defaultPool: web,
+        rules: [{ pool: slow, pathPrefix: '/climate' }],
+      });
+      const other = f.lb.addPool('other', { port: 82, timeouts: { responseSeconds: 5 } });
+      f.lb.addListener('own', { port: 8080, defaultPool: other, timeouts: { memberDataSeconds: 7 } });
+    });
+    const main = byId(json, 'openstack_lb_listener_v2', 'Listener-main');
+    expect([main.timeout_member_connect, main.timeout_member_data]).toEqual([2000, 600000]);
+    const own = byId(json, 'openstack_lb_listener_v2', 'Listener-own');
+    expect([own.timeout_member_connect, own.timeout_member_data]).toEqual([undefined, 7000]);
+    expect(tfcheckProblems(json)).toBe('');
+  });
+
   it('fails on a timeout beyond 24 days and a connection limit of 0', () => {
     const listen = (f: Fixture, extra: Record<string, unknown>) =>
       f.lb.addListener('main', { port: 80, defaultPool: f.lb.addPool('web', { port: 80 }), ...extra });

@@ -1,6 +1,6 @@
 import { RenderedFile } from '../files';
 import { formatHost, formatSeconds, nginxQuote } from '../quote';
-import { resolveModel } from './resolve';
+import { nextUpstreamDefault, resolveModel } from './resolve';
 import { ResolvedListener, ResolvedModel, ResolvedPool } from './resolved';
 import { NGINX_TLS_CIPHERS, NginxConfig } from './types';
 
@@ -146,6 +146,8 @@ function baseConfig(model: ResolvedModel): Item[] {
     comment('sets, a POST that reached a node is not sent again.'),
     directive('proxy_next_upstream', 'error', 'timeout', 'http_502', 'http_503', 'http_504'),
     directive('proxy_next_upstream_tries', String(model.nextUpstreamTries)),
+    comment('Once a request has spent this long, its current attempt is its last.'),
+    directive('proxy_next_upstream_timeout', formatSeconds(model.timeouts.nextUpstreamSeconds)),
     blank,
     directive('include', `${layout.poolsDir}/*.conf`),
     directive('include', `${layout.listenersDir}/*.conf`),
@@ -198,6 +200,7 @@ function baseConfig(model: ResolvedModel): Item[] {
           directive('proxy_connect_timeout', formatSeconds(model.timeouts.connectSeconds)),
           directive('proxy_next_upstream', 'on'),
           directive('proxy_next_upstream_tries', String(model.nextUpstreamTries)),
+          directive('proxy_next_upstream_timeout', formatSeconds(model.timeouts.nextUpstreamSeconds)),
           blank,
           directive('include', `${layout.streamPoolsDir}/*.conf`),
           directive('include', `${layout.streamListenersDir}/*.conf`),
@@ -328,6 +331,36 @@ function accessRules(listener: ResolvedListener): Item[] {
   return [...listener.allowedCidrs.map((c) => directive('allow', c)), directive('deny', 'all')];
 }
 
+/**
+ * The timeouts of the pools a listener reaches, where any pool sets its own: the longest of each
+ * (nginx sets timeouts per location, and one location serves every rule's pool).
+ */
+function poolTimeoutLines(model: ResolvedModel, listener: ResolvedListener, stream: boolean): Item[] {
+  const pools = [listener.defaultPool, ...listener.rules.map((r) => r.pool)];
+  const longest = (key: 'connectSeconds' | 'responseSeconds'): number | undefined => {
+    const values = pools.map((p) => p.timeouts[key]).filter((v): v is number => v !== undefined);
+    return values.length ? Math.max(...values) : undefined;
+  };
+  const connect = longest('connectSeconds');
+  const response = longest('responseSeconds');
+  const lines: Item[] = [];
+  if (connect !== undefined) lines.push(directive('proxy_connect_timeout', formatSeconds(connect)));
+  if (response !== undefined) {
+    if (stream) lines.push(directive('proxy_timeout', formatSeconds(response)));
+    else {
+      lines.push(
+        directive('proxy_read_timeout', formatSeconds(response)),
+        directive('proxy_send_timeout', formatSeconds(response)),
+        directive(
+          'proxy_next_upstream_timeout',
+          formatSeconds(nextUpstreamDefault(connect ?? model.timeouts.connectSeconds, response)),
+        ),
+      );
+    }
+  }
+  return lines.length ? [comment("The pools' own timeouts."), ...lines] : [];
+}
+
 function listenerFile(model: ResolvedModel, listener: ResolvedListener): Item[] {
   const items: Item[] = [];
   const zone = `webfarm_${listener.name.replace(/-/g, '_')}`;
@@ -342,6 +375,7 @@ function listenerFile(model: ResolvedModel, listener: ResolvedListener): Item[] 
         [
           directive('listen', listener.listen, ...(listener.protocol === 'udp' ? ['udp'] : [])),
           ...accessRules(listener),
+          ...poolTimeoutLines(model, listener, true),
           directive('proxy_pass', upstreamName(listener.defaultPool)),
         ],
       ),
@@ -412,6 +446,7 @@ function listenerFile(model: ResolvedModel, listener: ResolvedListener): Item[] 
     directive('proxy_set_header', 'Upgrade', '$http_upgrade'),
     directive('proxy_set_header', 'Connection', '$connection_upgrade'),
     ...listener.requestHeaders.map(([name, value]) => directive('proxy_set_header', name, value)),
+    ...poolTimeoutLines(model, listener, false),
   ];
   if (listener.cache) {
     location.push(

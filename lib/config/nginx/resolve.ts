@@ -1,4 +1,9 @@
-import { Algorithm, NGINX_CAPABILITIES, checkPoolRequirements } from '../../core/balancing';
+import {
+  Algorithm,
+  NGINX_CAPABILITIES,
+  checkPoolRequirements,
+  checkPoolTimeouts,
+} from '../../core/balancing';
 import { isUnresolved } from '../../core/tokens';
 import {
   checkCidr,
@@ -24,12 +29,19 @@ export function resolveModel(config: NginxConfig): ResolvedModel {
   }
   const workerConnections = config.workerConnections ?? 4096;
   checkInteger(where, 'workerConnections', workerConnections, 16, 1048576, 'give e.g. 4096');
+  const given = config.timeouts ?? {};
+  if (given === null || typeof given !== 'object') {
+    fail(where, 'timeouts', given, 'an object such as { readSeconds: 30 }', 'give the timeouts as an object');
+  }
+  const readSeconds = given.readSeconds ?? 30;
+  const connectSeconds = given.connectSeconds ?? 3;
   const timeouts = {
-    connectSeconds: config.timeouts?.connectSeconds ?? 5,
-    readSeconds: config.timeouts?.readSeconds ?? 60,
-    sendSeconds: config.timeouts?.sendSeconds ?? 60,
+    connectSeconds,
+    readSeconds,
+    sendSeconds: given.sendSeconds ?? 30,
+    nextUpstreamSeconds: given.nextUpstreamSeconds ?? nextUpstreamDefault(connectSeconds, readSeconds),
   };
-  for (const [key, value] of Object.entries(timeouts)) checkSeconds(where, `timeouts.${key}`, value, 3600);
+  for (const [key, value] of Object.entries(timeouts)) checkSeconds(where, `timeouts.${key}`, value, 86400);
   const nextUpstreamTries = config.nextUpstreamTries ?? 3;
   checkInteger(
     where,
@@ -110,6 +122,17 @@ export function resolveModel(config: NginxConfig): ResolvedModel {
     pools,
     listeners,
   };
+}
+
+/**
+ * The default `proxy_next_upstream_timeout`: one connect and read timeout, so a request that
+ * timed out on one node is still tried on the next, but not on a third: a client waits at most
+ * about twice the read timeout even when every node hangs.
+ */
+export function nextUpstreamDefault(connectSeconds: number, readSeconds: number): number {
+  return typeof connectSeconds === 'number' && typeof readSeconds === 'number'
+    ? connectSeconds + readSeconds
+    : readSeconds;
 }
 
 function resolvePaths(given: NginxPaths): Required<NginxPaths> {
@@ -195,6 +218,7 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
   }
   const keepalive = pool.keepaliveConnections ?? 32;
   checkInteger(path, 'keepaliveConnections', keepalive, 0, 10000, 'give e.g. 32, or 0 to disable');
+  const timeouts = checkPoolTimeouts(path, pool.timeouts) ?? {};
   const passive = pool.healthCheck?.passive ?? {};
   const maxFails = passive.maxFails ?? 3;
   const failTimeoutSeconds = passive.failTimeoutSeconds ?? 30;
@@ -229,6 +253,7 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
     maxFails,
     failTimeoutSeconds,
     keepalive,
+    timeouts: { connectSeconds: timeouts.connectSeconds, responseSeconds: timeouts.responseSeconds },
     nodes,
     runtimeManaged: pool.runtimeManaged === true,
   };

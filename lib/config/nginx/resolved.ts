@@ -13,6 +13,8 @@ export interface ResolvedPool {
   readonly maxFails: number;
   readonly failTimeoutSeconds: number;
   readonly keepalive: number;
+  /** The pool's own timeouts (undefined: the host's). */
+  readonly timeouts: { readonly connectSeconds?: number; readonly responseSeconds?: number };
   readonly nodes: ReadonlyArray<{ name: string; address: string; weight?: number; backup: boolean }>;
   readonly runtimeManaged: boolean;
 }

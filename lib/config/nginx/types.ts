@@ -1,4 +1,11 @@
-import { Algorithm, HealthCheck, ListenerProtocol, ListenerTls, Stickiness } from '../../core/balancing';
+import {
+  Algorithm,
+  HealthCheck,
+  ListenerProtocol,
+  ListenerTls,
+  PoolTimeouts,
+  Stickiness,
+} from '../../core/balancing';
 import { PoolRef } from '../proxy-common';
 
 /** A pool named by its name, or any object with a `name` (an `IBalancerPool`). */
@@ -54,6 +61,15 @@ export interface NginxPool {
    * @default 32
    */
   readonly keepaliveConnections?: number;
+  /**
+   * This pool's connect and response timeouts. nginx sets timeouts per `location`: a listener's
+   * location gets its default pool's; when its rules reach pools with other timeouts, it gets
+   * the longest of each (so no pool's requests are cut short). `responseSeconds` is
+   * `proxy_read_timeout` and `proxy_send_timeout`; a stream (tcp/udp) listener takes
+   * `connectSeconds` as `proxy_connect_timeout` and `responseSeconds` as `proxy_timeout`.
+   * @default - the host's {@link NginxTimeouts}
+   */
+  readonly timeouts?: PoolTimeouts;
   /** The nodes; an empty pool answers 502 until nodes are added. */
   readonly nodes: readonly NginxNode[];
   /**
@@ -228,19 +244,28 @@ export interface NginxStatus {
 export interface NginxTimeouts {
   /**
    * Establishing a connection to a node (`proxy_connect_timeout`).
-   * @default 5
+   * @default 3
    */
   readonly connectSeconds?: number;
   /**
-   * Between two reads of a node's response (`proxy_read_timeout`).
-   * @default 60
+   * Between two reads of a node's response (`proxy_read_timeout`): a node that accepts and never
+   * answers costs a request this long before it is tried on the next node.
+   * @default 30
    */
   readonly readSeconds?: number;
   /**
    * Between two writes of the request to a node (`proxy_send_timeout`).
-   * @default 60
+   * @default 30
    */
   readonly sendSeconds?: number;
+  /**
+   * How long a request may keep moving to the next node (`proxy_next_upstream_timeout`): once
+   * it has spent this long, no further node is tried. The default lets a request that timed out
+   * on one node try the next, but not a third: a client waits at most about twice the read
+   * timeout even when every node hangs.
+   * @default - the connect plus the read timeout
+   */
+  readonly nextUpstreamSeconds?: number;
 }
 
 /** The typed model of one nginx balancer host. */
@@ -279,7 +304,7 @@ export interface NginxConfig {
   readonly stream?: boolean;
   /**
    * Timeouts towards the nodes.
-   * @default - connect 5 s, read 60 s, send 60 s
+   * @default - connect 3 s, read 30 s, send 30 s, next upstream 33 s
    */
   readonly timeouts?: NginxTimeouts;
   /**

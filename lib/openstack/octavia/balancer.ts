@@ -29,6 +29,7 @@ import {
   ListenerScope,
   OctaviaListener,
   createListenerResource,
+  withPoolTimeouts,
   createPolicy,
   createRedirect,
 } from './listener';
@@ -212,10 +213,17 @@ export class OctaviaBalancer extends Construct implements IBalancer {
   public addListener(id: string, options: OctaviaListenerOptions): OctaviaListener {
     const ovn = this.driver === 'ovn';
     const terminating = options.tls !== undefined && options.tls.mode !== 'passthrough';
-    const effective: OctaviaListenerOptions = {
-      ...options,
-      ...(options.protocol === undefined && ovn && !terminating ? { protocol: 'tcp' as const } : {}),
-    };
+    const reached = [
+      options.defaultPool,
+      ...(Array.isArray(options.rules) ? options.rules.map((r) => r?.pool) : []),
+    ];
+    const effective: OctaviaListenerOptions = withPoolTimeouts(
+      {
+        ...options,
+        ...(options.protocol === undefined && ovn && !terminating ? { protocol: 'tcp' as const } : {}),
+      },
+      reached.map((p) => (p && this.poolMap.get(p.name) === p ? p.options?.timeouts : undefined)),
+    );
     checkUnique(
       this.node.path,
       'listener id',

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import { ListenerProtocol } from '../../core/balancing';
+import { ListenerProtocol, PoolTimeouts } from '../../core/balancing';
 import { IBalancerListener, RoutingRule } from '../../core/balancer';
 import { LbListenerV2 } from '../../../.gen/providers/openstack/lb-listener-v2';
 import { LbL7PolicyV2 } from '../../../.gen/providers/openstack/lb-l7policy-v2';
@@ -74,6 +74,37 @@ export interface ListenerScope {
   readonly loadBalancerId: string;
   /** The balancer's one `depends_on` chain. */
   readonly chain: DependencyChain;
+}
+
+/**
+ * A listener's timeouts with its pools' (`PoolOptions.timeouts`: Octavia has them per listener
+ * only): the longest connect and response timeout of the pools it reaches fill
+ * `memberConnectSeconds` and `memberDataSeconds` where the listener does not set them.
+ */
+export function withPoolTimeouts(
+  options: OctaviaListenerOptions,
+  pools: ReadonlyArray<PoolTimeouts | undefined>,
+): OctaviaListenerOptions {
+  const longest = (key: 'connectSeconds' | 'responseSeconds'): number | undefined => {
+    const values = pools
+      .map((t) => (t !== null && typeof t === 'object' ? t[key] : undefined))
+      .filter((v): v is number => typeof v === 'number');
+    return values.length ? Math.max(...values) : undefined;
+  };
+  const connect = longest('connectSeconds');
+  const response = longest('responseSeconds');
+  if (connect === undefined && response === undefined) return options;
+  const own =
+    options.timeouts !== null && typeof options.timeouts === 'object' ? options.timeouts : undefined;
+  if (options.timeouts !== undefined && own === undefined) return options; // refused by validation
+  return {
+    ...options,
+    timeouts: {
+      ...(connect !== undefined ? { memberConnectSeconds: connect } : {}),
+      ...(response !== undefined ? { memberDataSeconds: response } : {}),
+      ...own,
+    },
+  };
 }
 
 /** The listener resource `Listener-<id>` of validated options. */

@@ -115,7 +115,9 @@ export interface OctaviaListenerOptions extends ListenerOptions {
    */
   readonly insertHeaders?: OctaviaInsertHeaders;
   /**
-   * Timeouts (amphora driver, API 2.1).
+   * Timeouts (amphora driver, API 2.1). Octavia has no pool timeouts: the `timeouts` of the pools
+   * a listener reaches (`PoolOptions.timeouts`, the longest of each) become its
+   * `memberConnectSeconds` and `memberDataSeconds` unless given here.
    * @default - Octavia's defaults
    */
   readonly timeouts?: OctaviaListenerTimeouts;
