@@ -49,6 +49,30 @@ export default tseslint.config(
       ],
     },
   },
+  ...[
+    // A second backend reuses lib/core, lib/config and lib/hosting; it never reaches into
+    // OpenStack (nor into its generated bindings), and the neutral layer into no backend.
+    { files: ['lib/docker/**/*.ts'], forbidden: ['**/openstack', '**/openstack/**', '**/.gen/**'] },
+    {
+      files: ['lib/hosting/**/*.ts'],
+      forbidden: ['**/openstack', '**/openstack/**', '**/.gen/**', '**/docker', '**/docker/**'],
+    },
+  ].map(({ files, forbidden }) => ({
+    files,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'cdktf', message: "Import from lib/core/cdk (the one file that imports 'cdktf')." },
+          ],
+          patterns: [
+            { group: forbidden, message: `${files[0].split('/**')[0]} must not import this layer.` },
+          ],
+        },
+      ],
+    },
+  })),
   {
     files: [
       'scripts/**/*.js',

@@ -3,7 +3,7 @@ import { TerraformOutput, TerraformStack } from '../lib/core/cdk';
 import { AdminAccess } from '../lib/openstack/admin-access';
 import { KeyPair } from '../lib/openstack/keypair';
 import { Network } from '../lib/openstack/network';
-import { WorkerApp } from '../lib/openstack/worker-group-app';
+import { WorkerApp } from '../lib/hosting/app';
 import { WorkerGroup } from '../lib/openstack/worker-group';
 
 /** The app: one container reading its settings from the environment. */

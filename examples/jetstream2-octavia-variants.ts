@@ -3,7 +3,7 @@ import { TerraformOutput, TerraformStack } from '../lib/core/cdk';
 import { Algorithm } from '../lib/core/balancing';
 import { Network } from '../lib/openstack/network';
 import { OpenStackPlatform } from '../lib/openstack/platform';
-import { WorkerApp } from '../lib/openstack/worker-group-app';
+import { WorkerApp } from '../lib/hosting/app';
 import { LoadBalancedService } from '../lib/patterns/load-balanced-service';
 
 const PAGE = '<!DOCTYPE html><html><body><p>Hello from a webfarm worker!</p></body></html>\n';

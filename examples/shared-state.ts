@@ -4,7 +4,7 @@ import { AdminAccess } from '../lib/openstack/admin-access';
 import { Network } from '../lib/openstack/network';
 import { NfsServer } from '../lib/openstack/nfs-server';
 import { RedisHost } from '../lib/openstack/redis-host';
-import { WorkerApp } from '../lib/openstack/worker-group-app';
+import { WorkerApp } from '../lib/hosting/app';
 import { WorkerGroup } from '../lib/openstack/worker-group';
 import { ZfsReplication } from '../lib/openstack/zfs-replication';
 

@@ -4,7 +4,7 @@ import { Algorithm } from '../lib/core/balancing';
 import { KeyPair } from '../lib/openstack/keypair';
 import { Network } from '../lib/openstack/network';
 import { OpenStackPlatform } from '../lib/openstack/platform';
-import { WorkerApp } from '../lib/openstack/worker-group-app';
+import { WorkerApp } from '../lib/hosting/app';
 import { LoadBalancedService } from '../lib/patterns/load-balanced-service';
 
 /**

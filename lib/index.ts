@@ -40,6 +40,7 @@ export type {
   TargetOptions,
   WorkerNode,
 } from './core/balancer';
+export { BalancerBase } from './core/balancer-base';
 export {
   Algorithm,
   HAPROXY_CAPABILITIES,
@@ -99,25 +100,49 @@ export { KeyPair } from './openstack/keypair';
 export type { IKeyPair, KeyPairProps } from './openstack/keypair';
 export { AdminAccess, Bastion } from './openstack/admin-access';
 export type { AdminAccessProps, BastionProps, IAdminAccess } from './openstack/admin-access';
-export type { ResolvedRoles, WorkerRoles } from './openstack/roles';
-export { ENV_SAFE_SPECIAL_CHARACTERS } from './openstack/worker-group-env';
-export { WorkerApp } from './openstack/worker-group-app';
+export type { ResolvedRoles, WorkerRoles } from './hosting/roles';
+export { ENV_SAFE_SPECIAL_CHARACTERS } from './hosting/env-file';
+export { WorkerApp } from './hosting/app';
 export type {
   DockerComposeAppOptions,
   SystemdAppOptions,
   WorkerAppConfig,
   WorkerAppContext,
-} from './openstack/worker-group-app';
+} from './hosting/app';
 export { WorkerGroup } from './openstack/worker-group';
 export type { WorkerDataVolume, WorkerGroupProps, WorkerPlacement } from './openstack/worker-group';
-export { generatedSecret, SECRET_SAFE_SPECIAL_CHARACTERS } from './openstack/random';
-export type { GeneratedSecretOptions } from './openstack/random';
+export { generatedSecret, SECRET_SAFE_SPECIAL_CHARACTERS } from './hosting/secrets';
+export type { GeneratedSecretOptions } from './hosting/secrets';
 export { RedisHost } from './openstack/redis-host';
 export type { RedisHostProps } from './openstack/redis-host';
 export { NfsServer, NfsShare } from './openstack/nfs-server';
 export type { INfsClients, NfsMountOptions, NfsServerProps } from './openstack/nfs-server';
 export { ZfsReplication } from './openstack/zfs-replication';
 export type { ZfsNfsExportOptions, ZfsReplicationProps } from './openstack/zfs-replication';
+
+// The laptop twin on Docker (lib/docker)
+export { DockerNetwork } from './docker/network';
+export type { DockerNetworkProps } from './docker/network';
+export { DockerVolume } from './docker/volume';
+export type { DockerVolumeProps } from './docker/volume';
+export { ContainerGroup } from './docker/container-group';
+export type {
+  ContainerFile,
+  ContainerGroupProps,
+  ContainerHealthCheck,
+  ContainerVolumeMount,
+  RestartPolicy,
+} from './docker/container-group';
+export { BalancerContainer } from './docker/balancer-container';
+export type { DockerBalancerProps } from './docker/balancer-container';
+export { DockerHaproxyBalancer, DockerNginxBalancer } from './docker/balancers';
+export type { DockerHaproxyBalancerProps, DockerNginxBalancerProps } from './docker/balancers';
+export { DockerRedis } from './docker/redis';
+export type { DockerRedisProps } from './docker/redis';
+export { DockerPlatform } from './docker/platform';
+export type { DockerPlatformProps } from './docker/platform';
+export { DEFAULT_IMAGES } from './docker/image';
+export { DOCKER_HAPROXY_CAPABILITIES, DOCKER_NGINX_CAPABILITIES } from './docker/capabilities';
 
 // Balancers (lib/openstack, lib/testing)
 export { BalancerHosts } from './openstack/balancer-hosts';

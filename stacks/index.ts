@@ -17,6 +17,8 @@ import { NsbootNginxStack } from '../examples/nsboot-nginx';
 import { SharedStorageStack } from '../examples/shared-storage';
 import { FarmStack } from '../examples/embed';
 import { Algorithm } from '../lib/core/balancing';
+import { VisaDockerStack } from '../examples/visa-docker';
+import { PavicsDockerStack } from '../examples/pavics-docker';
 
 /** One synthesizable example: its stack name and how to build it. */
 export interface ExampleStack {
@@ -53,4 +55,6 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
     name: 'jetstream2-octavia-source-ip',
     build: (app, name) => new Jetstream2OctaviaVariantStack(app, name, Algorithm.sourceIp()),
   },
+  { name: 'visa-docker', build: (app, name) => new VisaDockerStack(app, name) },
+  { name: 'pavics-docker', build: (app, name) => new PavicsDockerStack(app, name) },
 ];

@@ -80,6 +80,14 @@ export interface RedisConfig {
    */
   readonly bind: readonly string[];
   /**
+   * Listen on every interface (`bind * -::*`), for a container: its network namespace has only
+   * loopback and the stack network, so "every interface" is exactly those two, and no port is
+   * published. `bind` must then be empty. Never on a host, whose other interfaces would be
+   * reachable.
+   * @default false
+   */
+  readonly containerInterfaces?: boolean;
+  /**
    * The plain-text port.
    * @default 6379
    */
@@ -178,7 +186,9 @@ export function renderRedisConf(config: RedisConfig, path = 'redis.conf'): strin
     '# redis.conf written by webfarm. Changes here are replaced on the next instance rebuild.',
     '',
     '# Network: the private address and loopback only, a password always.',
-    `bind ${config.bind.map((b) => q(b, 'bind address')).join(' ')}`,
+    config.containerInterfaces
+      ? 'bind * -::*'
+      : `bind ${config.bind.map((b) => q(b, 'bind address')).join(' ')}`,
     'protected-mode yes',
     `port ${port}`,
     'tcp-backlog 511',
@@ -227,7 +237,17 @@ export function renderRedisConf(config: RedisConfig, path = 'redis.conf'): strin
 }
 
 function checkRedisConfig(config: RedisConfig, path: string): void {
-  if (config.bind.length === 0) {
+  if (config.containerInterfaces) {
+    if (config.bind.length !== 0) {
+      throw new ValidationError({
+        path,
+        what: 'bind with containerInterfaces',
+        value: config.bind,
+        allowed: 'an empty bind list (every interface of the container is bound)',
+        fix: 'give bind: [] with containerInterfaces, or leave containerInterfaces out',
+      });
+    }
+  } else if (config.bind.length === 0) {
     throw new ValidationError({
       path,
       what: 'bind',

@@ -1,3 +1,4 @@
+import type { IConstruct } from 'constructs';
 import {
   Algorithm,
   BalancerCapabilities,
@@ -274,7 +275,18 @@ export interface IBalancerPool {
  * pool when it does not exist, `deleteNodes(pool, nodes)` succeeds when the pool or a node does
  * not exist; nodes are written `host:port`.
  */
-export interface IBalancer {
+export interface IBalancer extends IConstruct, IConnectable {
+  /**
+   * The address inside the balancer's network (a host's, a keepalived pair's virtual IP,
+   * Octavia's VIP, a container's address on the stack network).
+   */
+  readonly privateAddress: string;
+  /**
+   * The address clients outside the network use: the floating IP on OpenStack, the published
+   * address (`127.0.0.1`) on Docker.
+   * @default - none: the listeners are reachable inside the network only
+   */
+  readonly publicAddress?: string;
   /** What this backend supports. */
   readonly capabilities: BalancerCapabilities;
   /** The pools, in the order they were added. */

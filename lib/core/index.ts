@@ -9,6 +9,7 @@ export * from './balancing';
 export * from './balancer';
 export * from './balancer-model';
 export * from './node-contract';
+export * from './balancer-base';
 export * from './host-files';
 export * from './token-rules';
 export * from './token-checks';

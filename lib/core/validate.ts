@@ -211,9 +211,11 @@ export function checkUnique(
   value: string,
   taken: ReadonlySet<string> | Iterable<string>,
 ): void {
-  const used = taken instanceof Set ? taken.has(value) : [...taken].includes(value);
+  // An iterator (a Map's keys) can be read once: keep what it gave for the message.
+  const list = taken instanceof Set ? undefined : [...taken];
+  const used = list ? list.includes(value) : (taken as ReadonlySet<string>).has(value);
   if (used) {
-    const existing = [...taken];
+    const existing = list ?? [...taken];
     throw new ValidationError({
       path,
       what,

@@ -1,6 +1,5 @@
 import { Construct } from 'constructs';
 import { Annotations } from '../core/cdk';
-import { BalancerCapabilities } from '../core/balancing';
 import {
   IBalancerListener,
   IBalancerPool,
@@ -18,8 +17,8 @@ import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
 import { checkCidr, checkName, checkNotWorldSized, isWorldCidr } from '../core/validate';
 import { CloudConfig, CloudInitFile } from '../config/cloud-init';
-import { ManagedDirectory } from '../config/delivery';
 import { RenderedFile } from '../config/files';
+import { BalancerDaemon, RUNTIME_LOCK_DIR } from '../hosting/balancer-daemon';
 import { IAdminAccess } from './admin-access';
 import { ConfigDelivery, SshAccess } from './config-delivery';
 import { FloatingIp } from './floating-ip';
@@ -108,61 +107,6 @@ export interface SelfHostedBalancerProps {
    */
   readonly name?: string;
 }
-
-/** The files of a balancer daemon for one state of the pools and listeners. */
-export interface BalancerFiles {
-  /** Files that only change with global settings (cloud-init writes them at first boot). */
-  readonly base: RenderedFile[];
-  /** Files that change with pools and listeners (pushed in place). */
-  readonly pools: RenderedFile[];
-}
-
-/** What a balancer backend (nginx, HAProxy) plugs into {@link BalancerHosts}. */
-export interface BalancerDaemon {
-  /** Configuration and systemd unit name: `nginx`, `haproxy`. */
-  readonly name: string;
-  /** Host role for `webfarm configs` and reviews: `nginx-balancer`. */
-  readonly role: string;
-  /** What it can do. */
-  readonly capabilities: BalancerCapabilities;
-  /** Debian/Ubuntu packages. */
-  readonly packages: string[];
-  /** The master process's pid file (the keepalived track script watches it). */
-  readonly pidFile: string;
-  /** Checks the configuration on the host. */
-  readonly check: string;
-  /** The path of the file `check` validates. */
-  readonly mainConfig: string;
-  /** Directories where only pushed files may remain. */
-  readonly managedDirectories: ManagedDirectory[];
-  /** Port of the status page (stub_status, stats). */
-  readonly statusPort: number;
-  /** Renders the files for these pools and listeners (throws ValidationError). */
-  render(pools: readonly IBalancerPool[], listeners: readonly IBalancerListener[]): BalancerFiles;
-  /** The file of `pool` on the host. */
-  poolFile(pool: IBalancerPool): string;
-  /** How the hosts are changed once a pool is run-time managed. */
-  readonly runtime: RuntimeDaemon;
-}
-
-/** What run-time pools need of a daemon (see `PoolOptions.runtimeManaged`). */
-export interface RuntimeDaemon {
-  /** The check the run-time client runs after changing a pool file. */
-  readonly check: string;
-  /** The graceful reload the run-time client runs (nginx) or uses to create a backend (HAProxy). */
-  readonly reload: string;
-  /** The push's check while run-time pools exist. */
-  readonly pushCheck: string;
-  /** The push's reload while run-time pools exist. */
-  readonly pushReload: string;
-  /** Further files the push installs while run-time pools exist (HAProxy's systemd drop-in). */
-  readonly extraFiles: RenderedFile[];
-  /** HAProxy's runtime API socket. */
-  readonly adminSocket?: string;
-}
-
-/** The folder of the host-side locks the push and the run-time client share. */
-export const RUNTIME_LOCK_DIR = '/run/lock/webfarm';
 
 /** Props of {@link BalancerHosts}. */
 export interface BalancerHostsProps extends SelfHostedBalancerProps {

@@ -18,7 +18,7 @@ import { NetworkingPortV2 } from '../../.gen/providers/openstack/networking-port
 import { INetwork } from './network';
 import { ensureProvider } from '../core/providers';
 import { OPENSTACK_PROVIDER } from './provider';
-import { RANDOM_PROVIDER } from './random';
+import { RANDOM_PROVIDER } from '../hosting/secrets';
 
 /** A keepalived pair instead of one balancer host (DESIGN decision 9). */
 export interface BalancerHighAvailability {

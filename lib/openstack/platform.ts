@@ -17,7 +17,7 @@ import { NfsServer } from './nfs-server';
 import { NginxBalancer, NginxBalancerProps } from './nginx-balancer';
 import { OctaviaBalancer, OctaviaBalancerProps } from './octavia';
 import { RedisHost } from './redis-host';
-import { WorkerApp } from './worker-group-app';
+import { WorkerApp } from '../hosting/app';
 import { WorkerGroup, WorkerPlacement } from './worker-group';
 
 /** Redis of a service on OpenStack (a `RedisHost`). */
@@ -158,7 +158,7 @@ export class OpenStackPlatform<B extends IBalancer> implements IServicePlatform<
         network: props.network,
         name: props.balancer?.name ?? `${name}-lb`,
       });
-      return { balancer: lb, address: lb.address };
+      return { balancer: lb, address: lb.publicAddress ?? lb.privateAddress };
     });
   }
 

@@ -17,7 +17,7 @@ import { IAdminAccess } from './admin-access';
 import { Host, HostVolume } from './host';
 import { IKeyPair } from './keypair';
 import { INetwork } from './network';
-import { generatedSecret } from './random';
+import { generatedSecret } from '../hosting/secrets';
 import { SecurityGroup } from './security-group';
 import { ServerGroup } from './server-group';
 

@@ -10,7 +10,8 @@ import { IAdminAccess } from './admin-access';
 import { Host, HostVolume } from './host';
 import { IKeyPair } from './keypair';
 import { INetwork } from './network';
-import { ResolvedRoles, WorkerRoles } from './roles';
+import { ResolvedRoles, WorkerRoles } from '../hosting/roles';
+import { GroupEnvironment } from '../hosting/environment';
 import { SecurityGroup } from './security-group';
 import { ServerGroup } from './server-group';
 import { checkAbsolutePath } from '../config/systemd';
@@ -19,8 +20,8 @@ import {
   prepareVolumeCommand,
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
-import { WorkerApp, WorkerAppConfig } from './worker-group-app';
-import { checkEnvName, checkEnvValue, renderEnvFile } from './worker-group-env';
+import { WorkerApp, WorkerAppConfig } from '../hosting/app';
+import { renderEnvFile } from '../hosting/env-file';
 
 const OWNER = /^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$|^[0-9]+:[0-9]+$/;
 
@@ -189,7 +190,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   private readonly props: WorkerGroupProps;
   private readonly hostsByName = new Map<string, Host>();
   private readonly volumesByName = new Map<string, HostVolume>();
-  private readonly environment = new Map<string, string>();
+  private readonly environment: GroupEnvironment;
   private readonly fragments: CloudConfig[] = [];
   private readonly app?: WorkerAppConfig;
   /** Pools that hold this group's nodes: told of every node added later. */
@@ -257,7 +258,8 @@ export class WorkerGroup extends Construct implements IWorkerPool {
       }
     }
     this.envFilePath = `/etc/webfarm/${this.name}.env`;
-    if (props.roles) this.roles = ResolvedRoles.resolve(path, props.roles, nodeNames);
+    this.environment = new GroupEnvironment(path, nodeNames, props.roles);
+    this.roles = this.environment.roles;
     if (props.environment) this.addEnvironment(props.environment);
     this.app = props.app?.bind({ name: this.name, envFilePath: this.envFilePath, path });
 
@@ -365,31 +367,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
    * is a variable the roles set.
    */
   public addEnvironment(variables: Readonly<Record<string, string>>): void {
-    const path = this.node.path;
-    for (const [name, value] of Object.entries(variables)) {
-      checkEnvName(path, name);
-      checkEnvValue(path, name, value);
-      if (this.roles?.names.includes(name)) {
-        throw new ValidationError({
-          path,
-          what: 'environment variable',
-          value: name,
-          allowed: `a name the roles do not set (${this.roles.names.join(', ')})`,
-          fix: 'set it in roles.primaryEnvironment and roles.secondaryEnvironment only',
-        });
-      }
-      const existing = this.environment.get(name);
-      if (existing !== undefined && existing !== value) {
-        throw new ValidationError({
-          path,
-          what: `environment variable ${name}`,
-          value,
-          allowed: `its value already set: ${JSON.stringify(existing)}`,
-          fix: 'set each variable once',
-        });
-      }
-      this.environment.set(name, value);
-    }
+    this.environment.add(variables);
   }
 
   /**
@@ -397,7 +375,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
    */
   public environmentOf(name: string): Array<[string, string]> {
     this.host(name);
-    return [...this.environment.entries(), ...(this.roles?.environmentOf(name) ?? [])];
+    return this.environment.of(name);
   }
 
   /** The text of node `name`'s environment file (token markers in place). */

@@ -1,16 +1,10 @@
 import { Construct } from 'constructs';
 import {
+  BalancerBase,
   BalancerCapabilities,
   BalancerModel,
-  IBalancer,
-  IBalancerListener,
-  IBalancerPool,
-  ListenerOptions,
-  PoolOptions,
+  Connections,
   UNRESTRICTED_CAPABILITIES,
-  addPoolNodes,
-  deletePoolNodes,
-  getPoolNodes,
 } from '../core';
 
 /** Props of {@link NoopBalancer}. */
@@ -21,67 +15,42 @@ export interface NoopBalancerProps {
    * @default UNRESTRICTED_CAPABILITIES (everything is accepted)
    */
   readonly capabilities?: BalancerCapabilities;
+  /**
+   * The address it reports as `privateAddress`.
+   * @default '192.0.2.10' - a documentation address (RFC 5737) that nothing answers on
+   */
+  readonly privateAddress?: string;
+  /**
+   * The address it reports as `publicAddress`.
+   * @default - none
+   */
+  readonly publicAddress?: string;
 }
 
 /**
  * A balancer that records pools, listeners and nodes and creates no resources (the seed
  * deployment tool's "dummy balancer"). For users' own tests: build your composition with it
- * and assert on `getNodes(pool)`. Opening security-group paths is skipped too.
+ * and assert on `getNodes(pool)`. Its `connections` has no security group, so the paths that
+ * `pool.addTarget` opens are recorded and write no rule.
  */
-export class NoopBalancer extends Construct implements IBalancer {
-  private readonly model: BalancerModel;
+export class NoopBalancer extends BalancerBase {
+  /** Connections without groups: declared paths are kept and write nothing. */
+  public readonly connections = new Connections();
+  /** The address given in the props (a documentation address by default). */
+  public readonly privateAddress: string;
+  /** The address given in the props. */
+  public readonly publicAddress?: string;
+  /** The recorded pools and listeners. @internal */
+  protected readonly model: BalancerModel;
 
   constructor(scope: Construct, id: string, props: NoopBalancerProps = {}) {
     super(scope, id);
+    this.privateAddress = props.privateAddress ?? '192.0.2.10';
+    this.publicAddress = props.publicAddress;
     this.model = new BalancerModel({
       path: this.node.path,
       capabilities: props.capabilities ?? UNRESTRICTED_CAPABILITIES,
       allowToTarget: () => undefined,
     });
-  }
-
-  /** What this balancer accepts. */
-  public get capabilities(): BalancerCapabilities {
-    return this.model.capabilities;
-  }
-
-  /** Pools in the order they were added. */
-  public get pools(): readonly IBalancerPool[] {
-    return this.model.pools;
-  }
-
-  /** Listeners in the order they were added. */
-  public get listeners(): readonly IBalancerListener[] {
-    return this.model.listeners;
-  }
-
-  /** Records a pool. */
-  public addPool(id: string, options: PoolOptions): IBalancerPool {
-    return this.model.addPool(id, options);
-  }
-
-  /** Records a listener. */
-  public addListener(id: string, options: ListenerOptions): IBalancerListener {
-    return this.model.addListener(id, options);
-  }
-
-  /** `host:port` of every node of `pool`; `[]` when there is no such pool. */
-  public getNodes(pool: string): string[] {
-    return getPoolNodes(this, pool);
-  }
-
-  /** Adds nodes to `pool`, creating the pool (with `options`, else the first node's port) when missing. */
-  public addNodes(pool: string, nodes: string[], options?: PoolOptions): void {
-    addPoolNodes(this, this.node.path, pool, nodes, options);
-  }
-
-  /** Removes nodes from `pool`; a missing pool or node is no error. */
-  public deleteNodes(pool: string, nodes: string[]): void {
-    deletePoolNodes(this, pool, nodes);
-  }
-
-  /** Removes nodes from `pool`, as `deleteNodes`. @deprecated use `deleteNodes` */
-  public removeNodes(pool: string, nodes: string[]): void {
-    this.deleteNodes(pool, nodes);
   }
 }

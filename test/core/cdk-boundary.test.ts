@@ -28,4 +28,15 @@ describe('the cdktf boundary (DESIGN decision 1)', () => {
     );
     expect(offenders).toEqual([]);
   });
+
+  it.each([
+    ['lib/hosting', /from\s+['"][^'"]*\/(openstack|docker|\.gen)(\/[^'"]*)?['"]/],
+    ['lib/docker', /from\s+['"][^'"]*\/(openstack|\.gen)(\/[^'"]*)?['"]/],
+  ])('%s imports no other backend (a second backend reuses the neutral layers)', (dir, forbidden) => {
+    const abs = path.join(ROOT, dir);
+    const files = fs.existsSync(abs) ? tsFiles(abs) : [];
+    const offenders = files.filter((f) => forbidden.test(fs.readFileSync(f, 'utf8')));
+    expect(offenders.map((f) => path.relative(ROOT, f))).toEqual([]);
+    if (dir === 'lib/hosting') expect(files.length).toBeGreaterThan(0);
+  });
 });

@@ -246,7 +246,7 @@ const CASES: EnumCase[] = [
         image: 'i',
         flavor: 'f',
         appPort: 8080,
-        app: require('../../lib/openstack/worker-group-app').WorkerApp.systemd({
+        app: require('../../lib/hosting/app').WorkerApp.systemd({
           execStart: '/usr/bin/app',
           restart: asAny(v),
         }),

@@ -6,7 +6,7 @@ import { App, TerraformProvider, TerraformStack, Testing } from '../../lib/core/
 import { ValidationError } from '../../lib/core/errors';
 import { OpenstackProvider } from '../../.gen/providers/openstack/provider';
 import { SecurityGroup } from '../../lib/openstack/security-group';
-import { generatedSecret } from '../../lib/openstack/random';
+import { generatedSecret } from '../../lib/hosting/secrets';
 import { StackJson, writeStack } from '../support/synth';
 import { describeWithTools, tempDir, tfsim } from '../support/tools';
 

@@ -1,5 +1,6 @@
 import { Testing } from '../../lib/core/cdk';
-import { WorkerGroup, WorkerGroupProps, WorkerRoles } from '../../lib/openstack';
+import { WorkerGroup, WorkerGroupProps } from '../../lib/openstack';
+import { WorkerRoles } from '../../lib/hosting';
 import { synthStack, tfcheckProblems } from '../support/synth';
 import { resourceNamed, stackOnNetwork } from './building-blocks-support';
 

@@ -8,9 +8,9 @@ import {
   Network,
   SecurityGroup,
   ServerGroup,
-  WorkerApp,
   WorkerGroup,
 } from '../../lib/openstack';
+import { WorkerApp } from '../../lib/hosting';
 import { resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
 
 describe('defaults are closed to the world', () => {

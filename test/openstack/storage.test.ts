@@ -3,15 +3,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, TerraformStack, Testing } from '../../lib/core/cdk';
 import { ValidationError } from '../../lib/core';
-import {
-  AdminAccess,
-  Network,
-  NfsServer,
-  RedisHost,
-  SECRET_SAFE_SPECIAL_CHARACTERS,
-  WorkerApp,
-  WorkerGroup,
-} from '../../lib/openstack';
+import { AdminAccess, Network, NfsServer, RedisHost, WorkerGroup } from '../../lib/openstack';
+import { SECRET_SAFE_SPECIAL_CHARACTERS, WorkerApp } from '../../lib/hosting';
 import { SharedStateStack } from '../../examples/shared-state';
 import { StackJson, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
 import { describeWithTools, tempDir } from '../support/tools';

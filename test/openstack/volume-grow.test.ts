@@ -1,13 +1,6 @@
 import { App, TerraformStack } from '../../lib/core/cdk';
-import {
-  AdminAccess,
-  Network,
-  NfsServer,
-  RedisHost,
-  WorkerApp,
-  WorkerGroup,
-  ZfsReplication,
-} from '../../lib/openstack';
+import { AdminAccess, Network, NfsServer, RedisHost, WorkerGroup, ZfsReplication } from '../../lib/openstack';
+import { WorkerApp } from '../../lib/hosting';
 import { StackJson, resourcesOf, synthStack } from '../support/synth';
 import { describeWithTools } from '../support/tools';
 import { PlannedChange, tfsimPlan } from './building-blocks-support';

@@ -3,20 +3,11 @@ import * as path from 'path';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { App, TerraformStack, Testing, Token } from '../../lib/core/cdk';
-import { renderEnvFile } from '../../lib/openstack/worker-group-env';
+import { renderEnvFile } from '../../lib/hosting/env-file';
 import { HOST_MANIFEST_KEY, Peer, Port } from '../../lib/core';
 import { PREPARE_VOLUME_PATH } from '../../lib/config';
-import {
-  AdminAccess,
-  ServerGroup,
-  ENV_SAFE_SPECIAL_CHARACTERS,
-  KeyPair,
-  WorkerApp,
-  WorkerGroup,
-  WorkerGroupProps,
-  appUnitName,
-  renderAppUnit,
-} from '../../lib/openstack';
+import { AdminAccess, ServerGroup, KeyPair, WorkerGroup, WorkerGroupProps } from '../../lib/openstack';
+import { ENV_SAFE_SPECIAL_CHARACTERS, WorkerApp, appUnitName, renderAppUnit } from '../../lib/hosting';
 import { NoopBalancer } from '../../lib/testing';
 import { StackJson, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
 import { describeWithTools, run, tempDir } from '../support/tools';

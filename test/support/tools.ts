@@ -109,3 +109,45 @@ export function writeSelfSignedCertificate(certFile: string, keyFile: string): v
     certFile,
   ]);
 }
+
+/**
+ * `describe` when a Docker engine answers and holds `images` (and terraform and tfsim are
+ * there): the live tests of the laptop twin. Otherwise, as {@link describeWithTools}: under
+ * `CI=true` a failing test (`.ci/run` starts the engine with `dockerd-up` and builds the images
+ * with `docker-standins`), elsewhere a loud notice and skipped tests.
+ */
+export function describeWithDocker(images: string[], name: string, fn: () => void): void {
+  const missing: string[] = [];
+  if (!which('terraform')) missing.push('terraform');
+  if (!fs.existsSync(path.join(SHARED_TOOLS, 'tfsim'))) missing.push('tfsim');
+  if (!which('docker')) missing.push('docker (the CLI)');
+  else {
+    const engine = spawnSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    if (engine.status !== 0) missing.push(`a Docker engine (run ${SHARED_TOOLS}/dockerd-up)`);
+    else {
+      const absent = images.filter(
+        (image) => spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status !== 0,
+      );
+      if (absent.length) missing.push(`images ${absent.join(', ')} (run ${SHARED_TOOLS}/docker-standins)`);
+    }
+  }
+  if (missing.length === 0) {
+    describe(name, fn);
+    return;
+  }
+  const notice = `${name}: missing ${missing.join('; ')}`;
+  if (process.env.CI === 'true') {
+    describe(name, () => {
+      it('has a Docker engine with the images (CI=true makes their absence a failure)', () => {
+        throw new Error(`${notice}; .ci/run must provide them`);
+      });
+    });
+    return;
+  }
+  process.stderr.write(`\n*** SKIPPING "${name}": ${missing.join('; ')}. ***\n`);
+  recordNotice(notice);
+  (describe.skip as jest.Describe)(name, fn);
+}

@@ -1,8 +1,10 @@
 import { Construct } from 'constructs';
 import { TerraformResource } from '../../core/cdk';
-import { Algorithm, BalancerCapabilities } from '../../core/balancing';
-import { IBalancer, IBalancerPool, IBalancerTarget, parseNode } from '../../core/balancer';
-import { addPoolNodes, deletePoolNodes, getPoolNodes } from '../../core/node-contract';
+import { Algorithm } from '../../core/balancing';
+import { IBalancerPool, IBalancerTarget, parseNode } from '../../core/balancer';
+import { BalancerBase } from '../../core/balancer-base';
+import { Connections } from '../../core/connections';
+import { addPoolNodes } from '../../core/node-contract';
 import { BalancerModel, listenerPorts } from '../../core/balancer-model';
 import { IPeer } from '../../core/peer';
 import { Port } from '../../core/port';
@@ -80,7 +82,7 @@ interface MetricsListener {
  * Everything asked for is checked against the driver (`amphora`/`ovn`) and the API microversion
  * at synth; see docs/octavia.md for the table.
  */
-export class OctaviaBalancer extends Construct implements IBalancer {
+export class OctaviaBalancer extends BalancerBase {
   /** The load balancer (construct id `Resource`). */
   public readonly loadBalancer: LbLoadbalancerV2;
   /** The security group on the VIP port. */
@@ -91,8 +93,21 @@ export class OctaviaBalancer extends Construct implements IBalancer {
   public readonly vipAddress: string;
   /** The VIP port id. */
   public readonly vipPortId: string;
-  /** The public address: the floating IP when there is one, else the VIP. */
+  /** The VIP address: where clients inside the cloud connect (`vipAddress`). */
+  public readonly privateAddress: string;
+  /** The floating IP's address, when `floatingIpPool` was given. */
+  public readonly publicAddress?: string;
+  /**
+   * The public address: the floating IP when there is one, else the VIP.
+   * @deprecated use `publicAddress ?? privateAddress` (the names every balancer has)
+   */
   public readonly address: string;
+  /**
+   * The VIP port's group: `lb.connections` is where clients are let in (`allowTo(lb, …)`).
+   * Octavia reaches its members from the VIP subnet, not from this group: `pool.addTarget`
+   * opens that path on the targets.
+   */
+  public readonly connections: Connections;
   /** The provider driver. */
   public readonly driver: OctaviaDriver;
   /** The API microversion checked against. */
@@ -100,7 +115,8 @@ export class OctaviaBalancer extends Construct implements IBalancer {
   /** Name prefix in the cloud. */
   public readonly lbName: string;
   private readonly ctx: OctaviaContext;
-  private readonly model: BalancerModel;
+  /** Pools and listeners. @internal */
+  protected readonly model: BalancerModel;
   private readonly network: INetwork;
   private readonly vipPeer: IPeer;
   private readonly chain: DependencyChain;
@@ -144,7 +160,10 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         description: `VIP of Octavia load balancer ${path}`,
       });
     }
+    this.privateAddress = this.vipAddress;
+    this.publicAddress = this.floatingIp?.address;
     this.address = this.floatingIp ? this.floatingIp.address : this.vipAddress;
+    this.connections = this.securityGroup.connections;
     this.chain = new DependencyChain(() => this.chainOrder());
     this.parts = {
       scope: this,
@@ -162,11 +181,6 @@ export class OctaviaBalancer extends Construct implements IBalancer {
       validateListener: (where, options) => validateListener(this.ctx, this.siblings(), where, options),
     });
     recordTopology(this.loadBalancer, () => this.topology());
-  }
-
-  /** What this driver supports. */
-  public get capabilities(): BalancerCapabilities {
-    return this.model.capabilities;
   }
 
   /** Pools in the order they were added. */
@@ -318,11 +332,6 @@ export class OctaviaBalancer extends Construct implements IBalancer {
     return resource;
   }
 
-  /** `host:port` of every member of pool `pool`; `[]` when there is no such pool. */
-  public getNodes(pool: string): string[] {
-    return getPoolNodes(this, pool);
-  }
-
   /**
    * Adds members to pool `pool` (idempotent), creating the pool (`addPool`, with `options`, else
    * on the first member's port) when it does not exist. The members are checked before the pool
@@ -335,16 +344,6 @@ export class OctaviaBalancer extends Construct implements IBalancer {
         checkMember(this.ctx, this.poolPath(id), effective, parseNode(this.poolPath(id), node));
       return this.addPool(id, o);
     });
-  }
-
-  /** Removes members from pool `pool`; a missing pool or member is no error. */
-  public deleteNodes(pool: string, nodes: string[]): void {
-    deletePoolNodes(this, pool, nodes);
-  }
-
-  /** Removes members from pool `pool`, as `deleteNodes`. @deprecated use `deleteNodes` */
-  public removeNodes(pool: string, nodes: string[]): void {
-    this.deleteNodes(pool, nodes);
   }
 
   /** The options with the driver's defaults (ovn: SOURCE_IP_PORT over tcp, its only choices). */

@@ -1,5 +1,5 @@
 import { ValidationError } from '../core/errors';
-import { checkEnvName, checkEnvValue } from './worker-group-env';
+import { checkEnvName, checkEnvValue } from './env-file';
 
 /**
  * Environment that differs on exactly one node of a group: the primary. The seed VISA platform
