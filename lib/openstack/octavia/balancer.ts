@@ -247,9 +247,12 @@ export class OctaviaBalancer extends BalancerBase {
     const record = this.model.addListener(id, {
       ...effective,
       defaultPool: this.innerPool(effective.defaultPool),
-      ...(effective.rules
+      // Anything but an array goes to the model as given, which refuses it.
+      ...(Array.isArray(effective.rules)
         ? { rules: effective.rules.map((r) => ({ ...r, pool: this.innerPool(r.pool) })) }
-        : {}),
+        : effective.rules !== undefined
+          ? { rules: effective.rules }
+          : {}),
     });
     const protocol = listenerProtocolOf(this.driver, record.protocol, effective.tls);
     const defaultPool = this.ownPool(effective.defaultPool);
