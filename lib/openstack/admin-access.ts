@@ -202,7 +202,11 @@ function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): st
   return [...cidrs];
 }
 
-function warnOnWorld(scope: Construct, cidrs: readonly string[]): void {
+/**
+ * The one warning for SSH opened to the whole internet by `adminCidrs` (a bastion, a balancer's
+ * hosts): on `scope`, naming the world-sized CIDRs given.
+ */
+export function warnOnWorld(scope: Construct, cidrs: readonly string[]): void {
   const world = cidrs.filter(isWorldCidr);
   if (world.length) {
     Annotations.of(scope).addWarning(

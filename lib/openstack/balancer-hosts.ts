@@ -15,11 +15,11 @@ import { Peer } from '../core/peer';
 import { listenerTopology, poolTopology, recordTopology, resourceAddress } from '../core/topology';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr, checkName, checkNotWorldSized, isWorldCidr } from '../core/validate';
+import { checkCidr, checkName, checkNotWorldSized } from '../core/validate';
 import { CloudConfig, CloudInitFile } from '../config/cloud-init';
 import { RenderedFile } from '../config/files';
 import { BalancerDaemon, RUNTIME_LOCK_DIR } from '../hosting/balancer-daemon';
-import { IAdminAccess } from './admin-access';
+import { IAdminAccess, warnOnWorld } from './admin-access';
 import { ConfigDelivery, SshAccess } from './config-delivery';
 import { FloatingIp } from './floating-ip';
 import { Host } from './host';
@@ -201,12 +201,7 @@ export class BalancerHosts extends Construct implements IConnectable {
         `${props.daemon.name} status page`,
       );
     }
-    const world = (props.adminCidrs ?? []).filter(isWorldCidr);
-    if (world.length) {
-      Annotations.of(this).addWarning(
-        `SSH to the balancer is open to the whole internet (${world.join(', ')}) because adminCidrs names it`,
-      );
-    }
+    warnOnWorld(this, props.adminCidrs ?? []);
 
     const ha = props.highAvailability;
     if (ha) {

@@ -84,11 +84,15 @@ describe('AdminAccess', () => {
     expect(workerSsh[0].remote_ip_prefix).toBeUndefined();
     // AND the bastion has a separate floating IP on its port, a keypair and keys-only sshd
     expect(
-      resourceNamed(json, 'openstack_networking_floatingip_associate_v2', 'Admin_Bastion'),
+      resourceNamed(
+        json,
+        'openstack_networking_floatingip_associate_v2',
+        'Admin/Bastion/FloatingIp/Association',
+      ),
     ).toMatchObject({
       port_id: expect.stringMatching(/^\$\{openstack_networking_port_v2\.Admin_Bastion_Host_Port_/),
     });
-    const instance = resourceNamed(json, 'openstack_compute_instance_v2', 'Admin_Bastion');
+    const instance = resourceNamed(json, 'openstack_compute_instance_v2', 'Admin/Bastion/Host');
     expect(instance).toMatchObject({ name: 'bastion', key_pair: 'ops', flavor_name: 'm3.tiny' });
     expect(instance.user_data).toContain('path: "/etc/ssh/sshd_config.d/60-webfarm-bastion.conf"');
     expect(instance.user_data).toContain('PasswordAuthentication no');

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, TerraformStack, Testing } from '../../lib/core/cdk';
 import { INetwork, Network } from '../../lib/openstack';
-import { StackJson, writeStack } from '../support/synth';
+import { StackJson, resourceAt, writeStack } from '../support/synth';
 import { tempDir, tfsim } from '../support/tools';
 
 /** A stack on the network a research cloud hands out, as most tests use. */
@@ -20,15 +20,12 @@ export function synthWithMetadata(stack: TerraformStack): StackJson {
   return JSON.parse(JSON.stringify(stack.toTerraform())) as StackJson;
 }
 
-/** The one resource of `type` whose logical name contains `part`. */
+/**
+ * The one resource of `type` at construct path `part` (its last components; a trailing `_` of
+ * older call sites is ignored): {@link resourceAt}.
+ */
 export function resourceNamed(json: StackJson, type: string, part: string): Record<string, unknown> {
-  const matches = Object.entries(json.resource?.[type] ?? {}).filter(([name]) => name.includes(part));
-  if (matches.length !== 1) {
-    throw new Error(
-      `expected one ${type} named *${part}*, found ${matches.map(([n]) => n).join(', ') || 'none'}`,
-    );
-  }
-  return matches[0][1];
+  return resourceAt(json, type, part.replace(/_$/, ''));
 }
 
 /**

@@ -27,7 +27,9 @@ describe('FloatingIp', () => {
       pool: 'public',
       description: 'managed by webfarm: test/PublicIp',
     });
-    expect(resourceNamed(json, 'openstack_networking_floatingip_associate_v2', 'PublicIp')).toEqual({
+    expect(
+      resourceNamed(json, 'openstack_networking_floatingip_associate_v2', 'PublicIp/Association'),
+    ).toEqual({
       floating_ip: expect.stringMatching(
         /^\$\{openstack_networking_floatingip_v2\.PublicIp_[0-9A-F]+\.address\}$/,
       ),

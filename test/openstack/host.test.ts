@@ -105,7 +105,7 @@ describe('Host', () => {
   it('sits on its own port with the security groups, and joins a server group by hint', () => {
     const { stack } = hostStack({ name: 'app-1' });
     const json = synthStack(() => stack);
-    const port = resourceNamed(json, 'openstack_networking_port_v2', 'App');
+    const port = resourceNamed(json, 'openstack_networking_port_v2', 'App/Port');
     expect(port.security_group_ids).toEqual([
       expect.stringMatching(/^\$\{openstack_networking_secgroup_v2\.Group_/),
     ]);

@@ -350,7 +350,7 @@ describe('NginxBalancer: warnings', () => {
 
   it('warns when adminCidrs opens SSH to the whole internet', () => {
     expect(warnings(nginxStack({ adminCidrs: ['0.0.0.0/0'] }))).toEqual([
-      'SSH to the balancer is open to the whole internet (0.0.0.0/0) because adminCidrs names it',
+      'SSH is open to the whole internet (0.0.0.0/0) because adminCidrs names it; prefer the networks your administrators use.',
     ]);
   });
 

@@ -2,7 +2,7 @@ import { App, TerraformStack, Testing } from '../../lib/core/cdk';
 import { Algorithm, Stickiness, ValidationError } from '../../lib/core';
 import { Network, OctaviaBalancer, OctaviaBalancerProps, OctaviaDriver } from '../../lib/openstack';
 import { INetwork } from '../../lib/openstack/network';
-import { StackJson, resourcesOf } from '../support/synth';
+import { StackJson, resourceAt, resourcesOf } from '../support/synth';
 
 /**
  * The feature × driver table of docs/octavia.md, as data: each row builds one use of a feature
@@ -84,11 +84,8 @@ function expectEqual(actual: unknown, expected: unknown, what: string): void {
 }
 
 const pool = (json: StackJson) => one(json, 'openstack_lb_pool_v2');
-const listener = (json: StackJson, part = 'Listener-main') => {
-  const found = Object.entries(resourcesOf(json, 'openstack_lb_listener_v2')).find(([k]) => k.includes(part));
-  if (!found) throw new Error(`no listener ${part}`);
-  return found[1];
-};
+const listener = (json: StackJson, part = 'Listener-main') =>
+  resourceAt(json, 'openstack_lb_listener_v2', part);
 const monitor = (json: StackJson) => one(json, 'openstack_lb_monitor_v2');
 const members = (json: StackJson) =>
   one(json, 'openstack_lb_members_v2').member as Array<Record<string, unknown>>;

@@ -4,18 +4,14 @@ import { Network, OctaviaBalancer, OctaviaDriver, WorkerGroup } from '../../lib/
 import { Jetstream2OctaviaStack } from '../../examples/jetstream2-octavia';
 import { OctaviaHttpsStack } from '../../examples/octavia-https';
 import { EXAMPLE_STACKS } from '../../stacks';
-import { StackJson, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
+import { StackJson, addressAt, resourceAt, resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
 import { Fixture, fixture } from './octavia-features';
 
 type Resource = Record<string, unknown>;
 
-/** The one resource of `type` whose logical name contains `part`, with its address. */
+/** The one resource of `type` at construct path `part` (its last components), with its address. */
 function byId(json: StackJson, type: string, part: string): Resource & { address: string } {
-  const found = Object.entries(resourcesOf(json, type)).filter(([name]) => name.includes(`${part}_`));
-  if (found.length !== 1) {
-    throw new Error(`expected one ${type} *${part}*, found ${found.map(([n]) => n).join(', ') || 'none'}`);
-  }
-  return { ...found[0][1], address: `${type}.${found[0][0]}` };
+  return { ...resourceAt(json, type, part), address: addressAt(json, type, part) };
 }
 
 /** `${openstack_lb_pool_v2.Lb_Pool-web_X.id}` of a resource. */

@@ -248,7 +248,7 @@ describe('WorkerGroup', () => {
     const rule = resourceNamed(
       json,
       'openstack_networking_secgroup_rule_v2',
-      'Web_SecurityGroup_Rule-ingress-tcp_8080-from-group',
+      'Web/SecurityGroup/Rule-ingress-tcp_8080-from-group-test_Proxy_SecurityGroup',
     );
     expect(rule).toMatchObject({
       direction: 'ingress',
@@ -292,7 +292,7 @@ describe('WorkerGroup', () => {
     expect(instance.block_device).toEqual([
       expect.objectContaining({ volume_size: 30, destination_type: 'volume' }),
     ]);
-    expect(resourceNamed(json, 'openstack_blockstorage_volume_v3', 'Node-web-1')).toMatchObject({
+    expect(resourceNamed(json, 'openstack_blockstorage_volume_v3', 'Node-web-1/Volume-data')).toMatchObject({
       size: 50,
       lifecycle: { prevent_destroy: true },
     });
