@@ -17,6 +17,8 @@ export interface StoredHostFile {
   readonly mode: string;
   /** The command that checks the file on the host, if any. */
   readonly check?: string;
+  /** Written only when the host does not have it yet (later pushes leave it alone). */
+  readonly createOnly?: boolean;
   /** The content, Terraform-escaped (references as `${…}`, literal `${` as `$${`). */
   readonly content: string;
 }
@@ -165,6 +167,7 @@ export function resourceManifest(
       owner: f.owner === undefined ? 'root:root' : text(f.owner, `files[${i}].owner`),
       mode: f.mode === undefined ? '0644' : text(f.mode, `files[${i}].mode`),
       ...(f.check === undefined ? {} : { check: text(f.check, `files[${i}].check`) }),
+      ...(f.createOnly === true ? { createOnly: true } : {}),
       content: isRecord(f.content)
         ? uploaded(f.content.upload, `files[${i}].content`)
         : text(f.content, `files[${i}].content`),

@@ -157,8 +157,12 @@ export function manifestOf(resource: Record<string, unknown>): {
   role: string;
   delivery: string;
   files: SynthesizedFile[];
+  runtime?: unknown;
 } {
+  // The files as `webfarm configs` reads them (an upload's text from its provisioner), the rest
+  // (the run-time record) as written.
   const manifest = resourceManifest(resource, 'resource', 'cdk.tf.json');
   if (!manifest) throw new Error('resource has no webfarm manifest');
-  return manifest;
+  const written = (resource['//'] as { webfarm: { runtime?: unknown } }).webfarm;
+  return { ...manifest, ...(written.runtime === undefined ? {} : { runtime: written.runtime }) };
 }
