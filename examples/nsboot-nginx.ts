@@ -10,7 +10,7 @@ import { LoadBalancedService } from '../lib/patterns/load-balanced-service';
  * NSBoot's boot-server cluster behind nginx (`nsboot-load-balancing.md`, "Nginx Load
  * Balancing"): three boot servers, `least_conn` with weights 3/2/1 ("more powerful" first),
  * passive checks `max_fails=3 fail_timeout=30s`, `keepalive 32` to the backends, `stub_status` at
- * `/nginx_status` for localhost only, and the boot images on shared storage (an NFS export
+ * `/nginx_status` for localhost only, `worker_connections 4096`, proxy caching, and the boot images on shared storage (an NFS export
  * mounted on every server, the write-up's option 1).
  */
 export class NsbootNginxStack extends TerraformStack {
@@ -31,6 +31,7 @@ export class NsbootNginxStack extends TerraformStack {
           keyPair: KeyPair.fromName('operators'),
           ssh: { user: 'ubuntu' },
           adminCidrs: ['198.51.100.0/24'],
+          workerConnections: 4096,
         },
       }),
       port: 80,
@@ -41,7 +42,7 @@ export class NsbootNginxStack extends TerraformStack {
         healthCheck: { passive: { maxFails: 3, failTimeoutSeconds: 30 } },
         keepaliveConnections: 32,
       },
-      listeners: [{ port: 80, allowedCidrs: ['0.0.0.0/0'] }],
+      listeners: [{ port: 80, allowedCidrs: ['0.0.0.0/0'], cache: { maxSizeMb: 1024, validSeconds: 600 } }],
       sharedFiles: { mountPoint: '/srv/images', sizeGb: 200 },
     });
     new TerraformOutput(this, 'address', { value: this.nsboot.address });

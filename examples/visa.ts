@@ -44,6 +44,7 @@ export class VisaStack extends TerraformStack {
         keyPair: KeyPair.fromName('operators'), // Terraform pushes nginx's files with this key
         ssh: { user: 'ubuntu' },
         adminCidrs: ['198.51.100.0/24'],
+        timeouts: { readSeconds: 3600 }, // remote-desktop websockets may stay silent for an hour
       },
     });
     const visa = new LoadBalancedService(this, 'Visa', {

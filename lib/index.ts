@@ -76,6 +76,7 @@ export type {
 export type { CloudConfig, CloudInitFile, CloudInitUser } from './config/cloud-init';
 export type { ManagedDirectory } from './config/delivery';
 export type { NfsVersion } from './config/nfs';
+export type { NginxTimeouts } from './config/nginx';
 export type { RedisEvictionPolicy, RedisTlsConfig } from './config/redis';
 
 // Constructs on OpenStack (lib/openstack)
@@ -146,7 +147,7 @@ export { DOCKER_HAPROXY_CAPABILITIES, DOCKER_NGINX_CAPABILITIES } from './docker
 
 // Balancers (lib/openstack, lib/testing)
 export { BalancerHosts } from './openstack/balancer-hosts';
-export type { BalancerDelivery, SelfHostedBalancerProps } from './openstack/balancer-hosts';
+export type { BalancerDelivery, BalancerHostFile, SelfHostedBalancerProps } from './openstack/balancer-hosts';
 export type { BalancerHighAvailability } from './openstack/keepalived-pair';
 export { NginxBalancer } from './openstack/nginx-balancer';
 export type { NginxBalancerProps } from './openstack/nginx-balancer';
@@ -194,7 +195,6 @@ export type {
 } from './patterns/load-balanced-service';
 export { OpenStackPlatform } from './openstack/platform';
 export type {
-  OpenStackHostBalancerOptions,
   OpenStackHostPlatformProps,
   OpenStackOctaviaPlatformProps,
   OpenStackPlatformProps,

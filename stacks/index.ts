@@ -16,6 +16,7 @@ import { Jetstream2OctaviaVariantStack } from '../examples/jetstream2-octavia-va
 import { NsbootNginxStack } from '../examples/nsboot-nginx';
 import { SharedStorageStack } from '../examples/shared-storage';
 import { FarmStack } from '../examples/embed';
+import { NsbootHaproxyTlsStack } from '../examples/nsboot-haproxy-tls';
 import { Algorithm } from '../lib/core/balancing';
 import { VisaDockerStack } from '../examples/visa-docker';
 import { PavicsDockerStack } from '../examples/pavics-docker';
@@ -45,6 +46,7 @@ export const EXAMPLE_STACKS: readonly ExampleStack[] = [
   { name: 'farm', build: (app, name) => new FarmStack(app, name) },
   { name: 'shared-storage-nfs', build: (app, name) => new SharedStorageStack(app, name, 'nfs') },
   { name: 'shared-storage-zfs', build: (app, name) => new SharedStorageStack(app, name, 'zfs') },
+  { name: 'nsboot-haproxy-tls', build: (app, name) => new NsbootHaproxyTlsStack(app, name) },
   { name: 'nsboot-nginx', build: (app, name) => new NsbootNginxStack(app, name) },
   { name: 'velociraptor', build: (app, name) => new VelociraptorStack(app, name) },
   {

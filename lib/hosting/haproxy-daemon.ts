@@ -26,6 +26,16 @@ export interface HaproxyDaemonOptions {
    * @default - stats on 127.0.0.1 only, no login
    */
   readonly statsPassword?: string;
+  /**
+   * The stats page listens on every address (behind `statsPassword`), not only on 127.0.0.1.
+   * @default - every address when `statsPassword` is given
+   */
+  readonly statsOnEveryAddress?: boolean;
+  /**
+   * Admin actions on the stats page for the logged-in user (needs `statsPassword`).
+   * @default false
+   */
+  readonly statsAdmin?: boolean;
 }
 
 /**
@@ -65,6 +75,7 @@ export function haproxyListeners(listeners: readonly IBalancerListener[]): Hapro
     tls: l.options.tls,
     allowedCidrs: l.options.allowedCidrs,
     rateLimitPerSecond: l.options.rateLimitPerSecond,
+    requestHeaders: l.options.requestHeaders,
   }));
 }
 
@@ -120,7 +131,11 @@ export function haproxyDaemon(options: HaproxyDaemonOptions = {}): BalancerDaemo
         ...(image ? { paths, log: 'stdout' } : {}),
         stats: {
           port: HAPROXY_STATS_PORT,
-          ...(password !== undefined ? { bindAddress: '0.0.0.0', password } : {}),
+          ...(password !== undefined ? { password } : {}),
+          ...(password !== undefined && options.statsOnEveryAddress !== false
+            ? { bindAddress: '0.0.0.0' }
+            : {}),
+          ...(options.statsAdmin ? { admin: true } : {}),
         },
       }),
     }),

@@ -5,6 +5,7 @@ import {
   NginxListener,
   NginxPaths,
   NginxPool,
+  NginxTimeouts,
   nginxCheckCommand,
   nginxLayout,
   renderNginx,
@@ -26,6 +27,16 @@ export interface NginxDaemonOptions {
    * @default - the host only
    */
   readonly statusAllowedCidrs?: readonly string[];
+  /**
+   * How long nginx waits for the nodes; the read timeout also bounds silent websockets.
+   * @default - the renderer's (connect 5 s, read 60 s, send 60 s)
+   */
+  readonly timeouts?: NginxTimeouts;
+  /**
+   * `worker_connections`.
+   * @default 4096
+   */
+  readonly workerConnections?: number;
 }
 
 /** The official image's layout: `/etc/nginx`, stream built in, temporary files in its cache folder. */
@@ -62,6 +73,10 @@ export function nginxListeners(listeners: readonly IBalancerListener[]): NginxLi
     tls: l.options.tls,
     allowedCidrs: l.options.allowedCidrs,
     rateLimitPerSecond: l.options.rateLimitPerSecond,
+    rateLimitBurst: l.options.rateLimitBurst,
+    cache: l.options.cache,
+    serverNames: l.options.serverNames,
+    requestHeaders: l.options.requestHeaders,
   }));
 }
 
@@ -105,6 +120,8 @@ export function nginxDaemon(options: NginxDaemonOptions = {}): BalancerDaemon {
         pools: nginxPools(pools),
         listeners: nginxListeners(listeners),
         status: { port: NGINX_STATUS_PORT, adminCidrs: statusAllowedCidrs },
+        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+        ...(options.workerConnections !== undefined ? { workerConnections: options.workerConnections } : {}),
         ...(image ? { paths, user: 'nginx' } : {}),
       });
       return {

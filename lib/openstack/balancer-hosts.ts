@@ -106,6 +106,42 @@ export interface SelfHostedBalancerProps {
    * @default - the construct id, lowercased
    */
   readonly name?: string;
+  /**
+   * Further files on the balancer host(s), e.g. the certificate a TLS listener names. With
+   * `delivery: 'ssh'` they travel with every push, installed (owner, mode) before the daemon's
+   * check runs, so the first push already finds them; a `secret` file is refused with
+   * `delivery: 'user-data'` (user data is readable through the metadata service).
+   * @default - none
+   */
+  readonly files?: BalancerHostFile[];
+  /**
+   * Further Debian/Ubuntu packages installed at first boot (e.g. `ssl-cert`).
+   * @default - none
+   */
+  readonly packages?: string[];
+}
+
+/** A further file on a balancer host. */
+export interface BalancerHostFile {
+  /** Absolute path, outside the daemon's own files and folders. */
+  readonly path: string;
+  /** The text; may be a Terraform reference (a sensitive variable holding a PEM). */
+  readonly content: string;
+  /**
+   * `user:group`.
+   * @default 'root:root'
+   */
+  readonly owner?: string;
+  /**
+   * Octal mode.
+   * @default '0600' for a secret, else '0644'
+   */
+  readonly mode?: string;
+  /**
+   * The content is a secret (a private key): never written to user data.
+   * @default false
+   */
+  readonly secret?: boolean;
 }
 
 /** Props of {@link BalancerHosts}. */
@@ -178,6 +214,7 @@ export class BalancerHosts extends Construct implements IConnectable {
     this.props = props;
     this.daemon = props.daemon;
     this.delivery = checkProps(path, props);
+    checkExtraFiles(path, props, this.delivery);
     const name = props.name ?? scope.node.id.toLowerCase();
     checkName(path, 'name', name);
 
@@ -403,10 +440,14 @@ export class BalancerHosts extends Construct implements IConnectable {
       const extra = this.hasRuntimePools() ? this.daemon.runtime.extraFiles : [];
       this.pushed = {
         revision,
-        files: [...rendered.pools, ...extra].map((f) => ({
-          ...toHostFile(f, check),
-          ...(runtime.has(f.path) ? { createOnly: true } : {}),
-        })),
+        files: [
+          // The user's files first: installed before the daemon's check, which may read them.
+          ...extraFiles(this.props).map((f) => ({ ...f, check })),
+          ...[...rendered.pools, ...extra].map((f) => ({
+            ...toHostFile(f, check),
+            ...(runtime.has(f.path) ? { createOnly: true } : {}),
+          })),
+        ],
       };
     }
     return this.pushed.files;
@@ -444,9 +485,12 @@ export class BalancerHosts extends Construct implements IConnectable {
       this.delivery === 'user-data'
         ? this.daemon.render(this.model.pools, this.model.listeners)
         : this.daemon.render([], []);
-    return [...rendered.base, ...(this.delivery === 'user-data' ? rendered.pools : [])].map((f) =>
-      toHostFile(f, f.path === this.daemon.mainConfig ? this.daemon.check : undefined),
-    );
+    return [
+      ...(this.delivery === 'user-data' ? extraFiles(this.props) : []),
+      ...[...rendered.base, ...(this.delivery === 'user-data' ? rendered.pools : [])].map((f) =>
+        toHostFile(f, f.path === this.daemon.mainConfig ? this.daemon.check : undefined),
+      ),
+    ];
   }
 
   private allowToTarget(target: IBalancerTarget, port: number, poolName: string): void {
@@ -502,6 +546,7 @@ export class BalancerHosts extends Construct implements IConnectable {
         path: f.path,
         content: f.content,
         permissions: f.mode,
+        ...(f.owner ? { owner: f.owner } : {}),
         // Written after the packages are installed, over their default configuration.
         defer: true,
       })),
@@ -528,7 +573,12 @@ export class BalancerHosts extends Construct implements IConnectable {
       }
     }
     return {
-      packages: [...daemon.packages, ...(pair ? ['keepalived'] : []), 'unattended-upgrades'],
+      packages: [
+        ...daemon.packages,
+        ...(pair ? ['keepalived'] : []),
+        'unattended-upgrades',
+        ...(this.props.packages ?? []),
+      ],
       writeFiles: [...files, ...(keepalivedBoot.writeFiles ?? [])],
       runcmd,
     };
@@ -543,6 +593,75 @@ function poolsOf(listener: IBalancerListener): IBalancerPool[] {
 
 function toHostFile(file: RenderedFile, check?: string): HostFile {
   return { path: file.path, content: file.content, mode: file.mode, ...(check ? { check } : {}) };
+}
+
+/** The user's further files as host files (mode 0600 for secrets unless given). */
+function extraFiles(props: SelfHostedBalancerProps): HostFile[] {
+  return (props.files ?? []).map((f) => ({
+    path: f.path,
+    content: f.content,
+    owner: f.owner ?? 'root:root',
+    mode: f.mode ?? (f.secret ? '0600' : '0644'),
+  }));
+}
+
+/** Checks the further files: absolute paths, not the daemon's, no secret in user data. */
+function checkExtraFiles(path: string, props: BalancerHostsProps, delivery: BalancerDelivery): void {
+  const taken = [props.daemon.mainConfig, ...props.daemon.managedDirectories.map((d) => `${d.path}/`)];
+  const seen = new Set<string>();
+  for (const file of props.files ?? []) {
+    const where = `${path} file ${JSON.stringify(file.path)}`;
+    if (
+      typeof file.path !== 'string' ||
+      !/^\/[A-Za-z0-9._/@+-]+$/.test(file.path) ||
+      file.path.includes('/../')
+    ) {
+      throw new ValidationError({
+        path,
+        what: 'files entry path',
+        value: file.path,
+        allowed: 'an absolute path of letters, digits and ._/@+-',
+        fix: 'give where the file goes on the host, e.g. /etc/haproxy/certs/site.pem',
+      });
+    }
+    if (taken.some((t) => file.path === t || (t.endsWith('/') && file.path.startsWith(t)))) {
+      throw new ValidationError({
+        path: where,
+        what: 'path',
+        value: file.path,
+        allowed: `a path outside ${props.daemon.name}'s own files (${taken.join(', ')})`,
+        fix: 'put the file elsewhere, e.g. /etc/ssl/private/',
+      });
+    }
+    if (seen.has(file.path)) {
+      throw new ValidationError({
+        path: where,
+        what: 'path',
+        value: file.path,
+        allowed: 'each path once',
+        fix: 'remove the duplicate',
+      });
+    }
+    seen.add(file.path);
+    if (file.mode !== undefined && !/^0?[0-7]{3}$/.test(file.mode)) {
+      throw new ValidationError({
+        path: where,
+        what: 'mode',
+        value: file.mode,
+        allowed: 'an octal mode such as "0640"',
+        fix: 'write the mode as 4 octal digits',
+      });
+    }
+    if (file.secret && delivery === 'user-data') {
+      throw new ValidationError({
+        path: where,
+        what: 'secret file with delivery',
+        value: 'user-data',
+        allowed: 'delivery "ssh": user data is readable on the host through the metadata service',
+        fix: 'use delivery: "ssh" (the default), or deliver the secret another way',
+      });
+    }
+  }
 }
 
 function checkProps(path: string, props: SelfHostedBalancerProps): BalancerDelivery {

@@ -11,7 +11,15 @@ import { generatedSecret } from '../hosting/secrets';
 import { BalancerHosts, SelfHostedBalancerProps } from './balancer-hosts';
 
 /** Props of {@link HaproxyBalancer}. */
-export type HaproxyBalancerProps = SelfHostedBalancerProps;
+export interface HaproxyBalancerProps extends SelfHostedBalancerProps {
+  /**
+   * Admin actions on the stats page (`stats admin`: drain, disable, enable servers) for user
+   * `admin` logged in with the generated password (`statsPasswordOutput`); the page also
+   * serves Prometheus metrics at `/metrics`.
+   * @default false
+   */
+  readonly statsAdmin?: boolean;
+}
 
 /**
  * An HAProxy balancer host on OpenStack (or a keepalived pair of them), configured in place:
@@ -34,7 +42,7 @@ export class HaproxyBalancer extends BalancerBase {
   public readonly privateAddress: string;
   /** The public address, when `floatingIpPool` is given. */
   public readonly publicAddress?: string;
-  /** The stats login's password (user `admin`), when `statusAllowedCidrs` is given. */
+  /** The stats login's password (user `admin`), with `statusAllowedCidrs` or `statsAdmin`. */
   public readonly statsPassword?: Password;
   /** The sensitive output holding `statsPassword`. */
   public readonly statsPasswordOutput?: TerraformOutput;
@@ -43,7 +51,7 @@ export class HaproxyBalancer extends BalancerBase {
 
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
     super(scope, id);
-    if (props.statusAllowedCidrs?.length) {
+    if (props.statusAllowedCidrs?.length || props.statsAdmin) {
       this.statsPassword = generatedSecret(this, 'StatsPassword');
       this.statsPasswordOutput = new TerraformOutput(this, 'StatsPasswordOutput', {
         value: this.statsPassword.result,
@@ -51,7 +59,11 @@ export class HaproxyBalancer extends BalancerBase {
         description: `Password of user admin on the HAProxy stats page of ${this.node.path}`,
       });
     }
-    const daemon = haproxyDaemon({ statsPassword: this.statsPassword?.result });
+    const daemon = haproxyDaemon({
+      statsPassword: this.statsPassword?.result,
+      statsOnEveryAddress: (props.statusAllowedCidrs?.length ?? 0) > 0,
+      statsAdmin: props.statsAdmin,
+    });
     this.hosts = new BalancerHosts(this, 'Hosts', { ...props, daemon, path: this.node.path });
     this.model = this.hosts.model;
     this.connections = this.hosts.connections;

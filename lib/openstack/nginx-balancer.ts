@@ -4,11 +4,25 @@ import { BalancerBase } from '../core/balancer-base';
 import { BalancerModel } from '../core/balancer-model';
 import { Connections } from '../core/connections';
 import { HostFile } from '../core/host-files';
+import { NginxTimeouts } from '../config/nginx';
 import { nginxDaemon } from '../hosting/nginx-daemon';
 import { BalancerHosts, SelfHostedBalancerProps } from './balancer-hosts';
 
 /** Props of {@link NginxBalancer}. */
-export type NginxBalancerProps = SelfHostedBalancerProps;
+export interface NginxBalancerProps extends SelfHostedBalancerProps {
+  /**
+   * How long nginx waits for the nodes (`proxy_connect_timeout`, `proxy_read_timeout`,
+   * `proxy_send_timeout`). The read timeout also closes a websocket that stays silent that
+   * long: remote-desktop sessions want hours, e.g. `{ readSeconds: 3600 }`.
+   * @default - connect 5 s, read 60 s, send 60 s
+   */
+  readonly timeouts?: NginxTimeouts;
+  /**
+   * Connections per worker process (`worker_connections`).
+   * @default 4096
+   */
+  readonly workerConnections?: number;
+}
 
 /**
  * An open-source nginx balancer host on OpenStack (or a keepalived pair of them), configured in
@@ -44,7 +58,11 @@ export class NginxBalancer extends BalancerBase {
 
   constructor(scope: Construct, id: string, props: NginxBalancerProps) {
     super(scope, id);
-    const daemon = nginxDaemon({ statusAllowedCidrs: props.statusAllowedCidrs });
+    const daemon = nginxDaemon({
+      statusAllowedCidrs: props.statusAllowedCidrs,
+      timeouts: props.timeouts,
+      workerConnections: props.workerConnections,
+    });
     this.hosts = new BalancerHosts(this, 'Hosts', { ...props, daemon, path: this.node.path });
     this.model = this.hosts.model;
     this.connections = this.hosts.connections;

@@ -9,6 +9,7 @@ import {
   ServiceWorkersSpec,
 } from '../core/service';
 import { CloudInitFile } from '../config/cloud-init';
+import { SelfHostedBalancerProps } from './balancer-hosts';
 import { IAdminAccess } from './admin-access';
 import { HaproxyBalancer, HaproxyBalancerProps } from './haproxy-balancer';
 import { IKeyPair } from './keypair';
@@ -98,17 +99,16 @@ export interface OpenStackPlatformProps {
   readonly sharedFiles?: OpenStackSharedFilesOptions;
 }
 
-/** An nginx or HAProxy host's props, without the network (the platform's). */
-export type OpenStackHostBalancerOptions = Omit<NginxBalancerProps, 'network'> &
-  Omit<HaproxyBalancerProps, 'network'>;
-
 /** Props of {@link OpenStackPlatform.nginx} and {@link OpenStackPlatform.haproxy}. */
-export interface OpenStackHostPlatformProps extends OpenStackPlatformProps {
+export interface OpenStackHostPlatformProps<
+  P extends SelfHostedBalancerProps = SelfHostedBalancerProps,
+> extends OpenStackPlatformProps {
   /**
-   * The balancer host (or keepalived pair): image, flavor, SSH, `adminCidrs`, floating IP, … ;
-   * its `name` defaults to `<service>-lb`, its image to the workers'.
+   * The balancer host (or keepalived pair): `NginxBalancerProps` or `HaproxyBalancerProps`
+   * without the network (the platform's); its `name` defaults to `<service>-lb`, its image to
+   * the workers'.
    */
-  readonly balancer: Omit<OpenStackHostBalancerOptions, 'image'> & { readonly image?: string };
+  readonly balancer: Omit<P, 'network' | 'image'> & { readonly image?: string };
 }
 
 /** Props of {@link OpenStackPlatform.octavia}. */
@@ -135,7 +135,9 @@ export interface OpenStackOctaviaPlatformProps extends OpenStackPlatformProps {
  */
 export class OpenStackPlatform<B extends IBalancer> implements IServicePlatform<B, WorkerGroup> {
   /** An nginx balancer host (`NginxBalancer`). */
-  public static nginx(props: OpenStackHostPlatformProps): OpenStackPlatform<NginxBalancer> {
+  public static nginx(
+    props: OpenStackHostPlatformProps<NginxBalancerProps>,
+  ): OpenStackPlatform<NginxBalancer> {
     return new OpenStackPlatform<NginxBalancer>(props, 'OpenStack (nginx host)', (scope, id, name) => {
       const lb = new NginxBalancer(scope, id, hostBalancerProps(props, name));
       return { balancer: lb, address: lb.publicAddress ?? lb.privateAddress };
@@ -143,7 +145,9 @@ export class OpenStackPlatform<B extends IBalancer> implements IServicePlatform<
   }
 
   /** An HAProxy balancer host (`HaproxyBalancer`). */
-  public static haproxy(props: OpenStackHostPlatformProps): OpenStackPlatform<HaproxyBalancer> {
+  public static haproxy(
+    props: OpenStackHostPlatformProps<HaproxyBalancerProps>,
+  ): OpenStackPlatform<HaproxyBalancer> {
     return new OpenStackPlatform<HaproxyBalancer>(props, 'OpenStack (HAProxy host)', (scope, id, name) => {
       const lb = new HaproxyBalancer(scope, id, hostBalancerProps(props, name));
       return { balancer: lb, address: lb.publicAddress ?? lb.privateAddress };
@@ -233,11 +237,14 @@ export class OpenStackPlatform<B extends IBalancer> implements IServicePlatform<
   }
 }
 
-function hostBalancerProps(props: OpenStackHostPlatformProps, name: string): NginxBalancerProps {
+function hostBalancerProps<P extends SelfHostedBalancerProps>(
+  props: OpenStackHostPlatformProps<P>,
+  name: string,
+): P {
   return {
     ...props.balancer,
     network: props.network,
     image: props.balancer.image ?? props.image,
     name: props.balancer.name ?? `${name}-lb`,
-  };
+  } as P;
 }

@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from '../../lib/core/cdk';
 import { EXAMPLE_STACKS } from '../../stacks';
-import { ROOT, run, tempDir } from '../support/tools';
+import { ROOT, run, tempDir, writeSelfSignedCertificate } from '../support/tools';
 import { Netns, describeWithNamespaces, stop, veth, waitFor } from './netns';
 
 /**
@@ -15,15 +15,6 @@ import { Netns, describeWithNamespaces, stop, veth, waitFor } from './netns';
  * reached on.
  */
 
-const STACKS = [
-  'visa-nginx',
-  'pavics-nginx',
-  'nsboot-haproxy',
-  'balancer-ha',
-  'visa',
-  'velociraptor',
-  'nsboot-nginx',
-];
 const BALANCERS: Record<string, string[]> = {
   'visa-nginx': ['visa-lb'],
   'pavics-nginx': ['pavics-proxy'],
@@ -32,7 +23,11 @@ const BALANCERS: Record<string, string[]> = {
   visa: ['visa-lb'],
   velociraptor: ['frontend1', 'haproxy1'],
   'nsboot-nginx': ['nsboot-lb'],
+  'nsboot-haproxy-tls': ['nsboot-lb-1', 'nsboot-lb-2'],
+  // Not a balancer: the ZFS primary with its NFS export (its cloud-init is checked like the others').
+  'shared-storage-zfs': ['images-primary'],
 };
+const STACKS = Object.keys(BALANCERS);
 
 /** Where this machine's nginx package enables its dynamic modules. */
 const MACHINE_MODULES = '/etc/nginx/modules-enabled';
@@ -83,6 +78,18 @@ describeWithNamespaces(
             expect(fs.readdirSync(modules).sort()).toEqual(fs.readdirSync(MACHINE_MODULES).sort());
           }
         }
+      }
+      // The operator's certificate (a sensitive variable, a placeholder in the written files):
+      // a self-signed one, as HAProxy's check needs a real PEM where `crt` points.
+      for (const host of BALANCERS['nsboot-haproxy-tls']) {
+        const certs = path.join(out, 'nsboot-haproxy-tls', host, 'etc/haproxy/certs');
+        fs.mkdirSync(certs, { recursive: true });
+        writeSelfSignedCertificate(path.join(certs, 'site.crt'), path.join(certs, 'site.key'));
+        fs.writeFileSync(
+          path.join(certs, 'site.pem'),
+          fs.readFileSync(path.join(certs, 'site.crt'), 'utf8') +
+            fs.readFileSync(path.join(certs, 'site.key'), 'utf8'),
+        );
       }
       // The balancer's namespace reaches the workers' addresses through the workers' namespace.
       lb = new Netns(`${tag}l`);

@@ -2,6 +2,7 @@ import { App, TerraformStack } from '../../lib/core/cdk';
 import { IBalancer } from '../../lib/core/balancer';
 import { EXAMPLE_STACKS } from '../../stacks';
 import { VelociraptorStack } from '../../examples/velociraptor';
+import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
 import { StackJson, resourcesOf, tfcheckProblems } from '../support/synth';
 import { manifestOf, resourcesNamed, synthWithManifests } from '../e2e/balancer-fixture';
 
@@ -146,12 +147,15 @@ describe('velociraptor: several named balancers, the seed contract, one nginx fi
 
   it('nginx: one file per pool, created once and then left to the deployment tool', () => {
     const files = pushed(json, 'frontend1');
+    const pushedNow = (stack.balancers.my_nginx_balancer as NginxBalancer).configFiles();
     for (const [pool, port] of [
       ['hello-swarm', 5000],
       ['api-swarm', 5001],
     ] as const) {
       const file = files[`/etc/nginx/webfarm/pools/${pool}.conf`];
-      expect(file.createOnly).toBe(true);
+      expect(pushedNow.find((f) => f.path === `/etc/nginx/webfarm/pools/${pool}.conf`)?.createOnly).toBe(
+        true,
+      );
       expect(file.content).toContain(`upstream ${pool} {`);
       expect(file.content.match(new RegExp(`server [0-9.]+:${port}`, 'g'))?.length).toBeGreaterThan(0);
     }
@@ -260,5 +264,87 @@ describe('shared storage: NFS, and ZFS replication with the dataset exported ove
       expect.objectContaining({ remote_group_id: expect.stringContaining('Nsboot_SecurityGroup') }),
     ]);
     expect(ingressOf(zfs, 'Images_ReplicaGroup').filter((r) => r.port_range_min === 2049)).toEqual([]);
+  });
+});
+
+describe('nsboot-haproxy-tls: TLS, redirect, rate limit, admin stats, Prometheus, the keepalived pair', () => {
+  const json = example('nsboot-haproxy-tls');
+  const hosts = ['nsboot-lb-1', 'nsboot-lb-2'];
+
+  it('is tfcheck-clean; only 80 (the redirect) and 443 face the internet; stats from the operators only', () => {
+    expect(tfcheckProblems(json)).toBe('');
+    expect([...new Set(worldOpen(json))].sort()).toEqual(['tcp/443-443', 'tcp/80-80']);
+    const stats = ingressOf(json, 'Nsboot_Balancer_').filter((r) => r.port_range_min === 8404);
+    expect(stats.map((r) => r.remote_ip_prefix)).toEqual(['198.51.100.0/24']);
+  });
+
+  it.each(hosts)(
+    '%s: TLS on 443 with the delivered PEM, HTTP redirected, rate limited, leastconn + checks',
+    (host) => {
+      const cfg = pushed(json, host)['/etc/haproxy/haproxy.cfg'].content;
+      expect(cfg).toMatch(/bind \S*:443 ssl crt \/etc\/haproxy\/certs\/site\.pem/);
+      expect(cfg).toMatch(/bind \S*:80\n/);
+      expect(cfg).toContain('http-request redirect location https://');
+      expect(cfg).toContain('http_req_rate(1s)');
+      expect(cfg).toMatch(/sc_http_req_rate\(0\) gt 20/);
+      expect(cfg).toMatch(/backend nsboot\n(.*\n)*? {4}balance leastconn\n/);
+      expect(cfg).toMatch(/backend websocket\n(.*\n)*? {4}balance source\n/);
+      expect(cfg).toContain('check inter 3s rise 2 fall 3');
+      expect(cfg).toContain('http-check send meth GET uri /health');
+    },
+  );
+
+  it.each(hosts)(
+    '%s: stats with admin actions behind the generated login, Prometheus at /metrics',
+    (host) => {
+      const cfg = pushed(json, host)['/etc/haproxy/haproxy.cfg'].content;
+      expect(cfg).toContain('bind 0.0.0.0:8404');
+      expect(cfg).toContain('http-request auth realm webfarm unless { http_auth(webfarm_stats) }');
+      expect(cfg).toContain('stats admin if { http_auth(webfarm_stats) }');
+      expect(cfg).toContain('http-request use-service prometheus-exporter if { path /metrics }');
+      const outputs = Object.values(
+        (json as { output?: Record<string, { sensitive?: boolean }> }).output ?? {},
+      );
+      expect(outputs.some((o) => o.sensitive === true)).toBe(true);
+    },
+  );
+
+  it('the certificate travels with the push (owner root:haproxy, 0640), never in user data', () => {
+    for (const host of hosts) {
+      const delivery = resourcesNamed(json, 'terraform_data', 'Nsboot_Balancer_Hosts_')
+        .map(([, d]) => manifestOf(d))
+        .find((m) => m.host === host && m.files.some((f) => f.path === '/etc/haproxy/certs/site.pem'));
+      const file = delivery?.files.find((f) => f.path === '/etc/haproxy/certs/site.pem');
+      expect(file).toEqual(expect.objectContaining({ owner: 'root:haproxy', mode: '0640' }));
+    }
+    for (const [, instance] of Object.entries(resourcesOf(json, 'openstack_compute_instance_v2'))) {
+      expect(String(instance.user_data)).not.toContain('site_pem');
+      expect(String(instance.user_data)).not.toContain('site.pem');
+    }
+    expect(
+      resourcesNamed(json, 'openstack_networking_port_v2', 'Nsboot_Balancer_Hosts_VirtualIp'),
+    ).toHaveLength(1);
+  });
+});
+
+describe('renderer options on the constructs', () => {
+  it('visa: the websocket read timeout is an hour', () => {
+    const base = Object.values(resourcesOf(stacks.visa, 'openstack_compute_instance_v2'))
+      .map((i) => String(i.user_data))
+      .find((d) => d.includes('proxy_read_timeout'));
+    expect(base).toContain('proxy_read_timeout 3600s;');
+  });
+
+  it('nsboot-nginx: worker_connections 4096 and a proxy cache on the listener', () => {
+    const json = stacks['nsboot-nginx'];
+    const base = Object.values(resourcesOf(json, 'openstack_compute_instance_v2'))
+      .map((i) => String(i.user_data))
+      .find((d) => d.includes('worker_connections'));
+    expect(base).toContain('worker_connections 4096;');
+    const listener = pushed(json, 'nsboot-lb')['/etc/nginx/webfarm/listeners/http.conf'].content;
+    expect(listener).toMatch(/proxy_cache \S+_cache;/);
+    expect(pushed(json, 'nsboot-lb')['/etc/nginx/webfarm/listeners/http.conf'].content).toContain(
+      'proxy_cache_valid',
+    );
   });
 });
