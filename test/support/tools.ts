@@ -65,8 +65,12 @@ export function tfcheck(target: string): { status: number; output: string } {
 }
 
 /** Runs ../shared/tools/tfsim with arguments; returns its output and exit status. */
-export function tfsim(args: string[]): { status: number; output: string } {
-  const result = spawnSync(path.join(SHARED_TOOLS, 'tfsim'), args, { encoding: 'utf8', timeout: 300000 });
+export function tfsim(args: string[], env: Record<string, string> = {}): { status: number; output: string } {
+  const result = spawnSync(path.join(SHARED_TOOLS, 'tfsim'), args, {
+    encoding: 'utf8',
+    timeout: 300000,
+    env: { ...process.env, ...env },
+  });
   return { status: result.status ?? 1, output: `${result.stdout}${result.stderr}` };
 }
 
