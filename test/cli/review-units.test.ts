@@ -255,6 +255,7 @@ describe('Every example stack', () => {
       ['jetstream2-octavia-least-connections', 'Octavia worker-node-lb'],
       ['jetstream2-octavia-source-ip', 'Octavia worker-node-lb'],
       ['nsboot-haproxy', 'haproxy nsboot-lb-1 + nsboot-lb-2 (keepalived VIP)'],
+      ['nsboot-haproxy-tls', 'haproxy nsboot-lb-1 + nsboot-lb-2 (keepalived VIP)'],
       ['nsboot-nginx', 'nginx nsboot-lb'],
       ['octavia-https', 'Octavia octavia-https-lb'],
       ['pavics-nginx', 'nginx pavics-proxy'],
