@@ -164,9 +164,53 @@ function ruleSubject(model: StackModel, rule: IngressRule): string {
   return `${what} on ${code(groupName(model, rule.group))}${members.length ? ` (${escapeText(members.join(', '))})` : ''}`;
 }
 
-/** Findings in one stack without a base: ingress from the world other than balancer listeners. */
+/** Private, loopback, shared and link-local ranges: a status page may be read from these. */
+const PRIVATE_RANGES = [
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '127.0.0.0/8',
+  '100.64.0.0/10',
+  '169.254.0.0/16',
+  'fc00::/7',
+  'fe80::/10',
+  '::1/128',
+];
+
+/**
+ * True for the rule that opens a self-hosted balancer's status page (nginx `stub_status`,
+ * HAProxy stats; `statusAllowedCidrs`): the balancer hosts describe it as "<daemon> status page".
+ */
+export function isStatusPageRule(rule: IngressRule): boolean {
+  return /\bstatus page$/.test(rule.description ?? '');
+}
+
+/** A status-page rule that admits networks beyond the private ranges. */
+function publicStatusPage(rule: IngressRule): boolean {
+  return (
+    isStatusPageRule(rule) &&
+    (rule.remote.kind === 'world' || rule.remote.kind === 'cidr') &&
+    !covered(rule.remote.text, PRIVATE_RANGES)
+  );
+}
+
+/**
+ * Findings in one stack without a base: ingress from the world other than balancer listeners,
+ * and a balancer's status page (it names every node and its state) reachable beyond private
+ * ranges.
+ */
 export function standaloneExposure(model: StackModel): Flag[] {
   const ports = listenerPortsByGroup(model);
+  const statusPages = model.rules
+    .filter((r) => publicStatusPage(r) && r.remote.kind !== 'world')
+    .map((r) => ({
+      resources: [r.address],
+      kind: 'exposure' as const,
+      stack: model.stack,
+      subject: r.address,
+      name: `status page: ${ruleSubject(model, r)}`,
+      detail: `the balancer's status page (every node and its state) is reachable beyond private ranges, from ${code(remoteText(r) ?? 'any')}`,
+    }));
   return model.rules
     .filter((r) => r.remote.kind === 'world' && !onlyListenerPorts(r, ports))
     .map((r) => ({
@@ -175,8 +219,11 @@ export function standaloneExposure(model: StackModel): Flag[] {
       stack: model.stack,
       subject: r.address,
       name: ruleSubject(model, r),
-      detail: `open to the world (${code(remoteText(r) ?? 'any')}), and not a balancer listener${r.description ? `: “${escapeText(r.description)}”` : ''}`,
-    }));
+      detail: isStatusPageRule(r)
+        ? `the balancer's status page is open to the world (${code(remoteText(r) ?? 'any')})`
+        : `open to the world (${code(remoteText(r) ?? 'any')}), and not a balancer listener${r.description ? `: “${escapeText(r.description)}”` : ''}`,
+    }))
+    .concat(statusPages);
 }
 
 function listenerKey(port: string, protocol: string): string {
@@ -261,8 +308,8 @@ export function broadenedExposure(base: StackModel | undefined, after: StackMode
       kind: 'exposure',
       stack: after.stack,
       subject: rule.address,
-      name: ruleSubject(after, rule),
-      detail: `${world ? 'newly open to the world' : 'newly reachable from'} ${code(remote)}${rule.description ? ` (“${escapeText(rule.description)}”)` : ''}`,
+      name: `${isStatusPageRule(rule) ? 'status page: ' : ''}${ruleSubject(after, rule)}`,
+      detail: `${world ? 'newly open to the world' : 'newly reachable from'} ${code(remote)}${rule.description ? ` (“${escapeText(rule.description)}”)` : ''}${publicStatusPage(rule) ? ': a status page beyond private ranges' : ''}`,
     });
   }
   return flags;

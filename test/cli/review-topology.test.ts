@@ -319,3 +319,54 @@ describe('webfarm review degrades, never drops', () => {
     expect(mermaid).toContain('600 members<br/>100 added');
   });
 });
+
+describe('review: a balancer status page', () => {
+  function statusStack(dir: string, statusAllowedCidrs: string[]): void {
+    const app = new App({ outdir: dir });
+    const stack = new TerraformStack(app, 'status');
+    const network = new Network(stack, 'Network', { cidr: '10.20.0.0/24', externalNetworkName: 'public' });
+    const lb = new NginxBalancer(stack, 'Balancer', {
+      network,
+      name: 'lb',
+      image: 'debian-12',
+      flavor: 'm1.small',
+      floatingIpPool: 'public',
+      ssh: { user: 'debian' },
+      adminCidrs: ['198.51.100.0/24'],
+      statusAllowedCidrs,
+    });
+    const pool = lb.addPool('web', { port: 8080 });
+    pool.addNodes(['10.20.0.50:8080']);
+    lb.addListener('http', { port: 80, defaultPool: pool, allowedCidrs: ['0.0.0.0/0'] });
+    app.synth();
+  }
+
+  it('GIVEN statusAllowedCidrs beyond private ranges THEN review names the status page and flags the exposure; private ranges are not flagged', () => {
+    const [open, internal, before] = [tempDir(), tempDir(), tempDir()];
+    statusStack(open, ['203.0.113.0/24']);
+    statusStack(internal, ['10.0.0.0/8']);
+    statusStack(before, []);
+    const alone = review({ dir: open });
+    expect(alone.flags).toEqual([
+      expect.objectContaining({
+        kind: 'exposure',
+        name: expect.stringMatching(/^status page: tcp\/8081 on /),
+        detail: expect.stringMatching(
+          /status page .*reachable beyond private ranges, from `203\.0\.113\.0\/24`/,
+        ),
+      }),
+    ]);
+    expect(alone.markdown).toContain('status page');
+    const changed = review({ dir: open, base: before });
+    expect(changed.flags.filter((f) => f.kind === 'exposure')).toEqual([
+      expect.objectContaining({
+        name: expect.stringMatching(/^status page: tcp\/8081/),
+        detail: expect.stringMatching(
+          /newly reachable from `203\.0\.113\.0\/24`.*a status page beyond private ranges/,
+        ),
+      }),
+    ]);
+    expect(review({ dir: internal }).flags).toEqual([]);
+    for (const d of [open, internal, before]) fs.rmSync(d, { recursive: true, force: true });
+  }, 120000);
+});
