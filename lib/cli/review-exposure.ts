@@ -185,31 +185,34 @@ export function isStatusPageRule(rule: IngressRule): boolean {
   return /\bstatus page$/.test(rule.description ?? '');
 }
 
-/** A status-page rule that admits networks beyond the private ranges. */
-function publicStatusPage(rule: IngressRule): boolean {
-  return (
-    isStatusPageRule(rule) &&
-    (rule.remote.kind === 'world' || rule.remote.kind === 'cidr') &&
-    !covered(rule.remote.text, PRIVATE_RANGES)
-  );
+/**
+ * A status-page rule that admits networks beyond the private ranges and beyond the operators'
+ * networks (those the stack admits to SSH anywhere, `adminCidrs`: a bastion's included).
+ */
+function publicStatusPage(rule: IngressRule, rules: readonly IngressRule[]): boolean {
+  if (!isStatusPageRule(rule) || (rule.remote.kind !== 'world' && rule.remote.kind !== 'cidr')) return false;
+  const admins = rules
+    .filter((r) => r.portMin === 22 && r.portMax === 22 && r.remote.kind === 'cidr')
+    .map((r) => remoteText(r) ?? '');
+  return !covered(rule.remote.text, [...PRIVATE_RANGES, ...admins]);
 }
 
 /**
  * Findings in one stack without a base: ingress from the world other than balancer listeners,
  * and a balancer's status page (it names every node and its state) reachable beyond private
- * ranges.
+ * ranges and the operators' networks.
  */
 export function standaloneExposure(model: StackModel): Flag[] {
   const ports = listenerPortsByGroup(model);
   const statusPages = model.rules
-    .filter((r) => publicStatusPage(r) && r.remote.kind !== 'world')
+    .filter((r) => publicStatusPage(r, model.rules) && r.remote.kind !== 'world')
     .map((r) => ({
       resources: [r.address],
       kind: 'exposure' as const,
       stack: model.stack,
       subject: r.address,
       name: `status page: ${ruleSubject(model, r)}`,
-      detail: `the balancer's status page (every node and its state) is reachable beyond private ranges, from ${code(remoteText(r) ?? 'any')}`,
+      detail: `the balancer's status page (every node and its state) is reachable beyond private ranges and the admin networks, from ${code(remoteText(r) ?? 'any')}`,
     }));
   return model.rules
     .filter((r) => r.remote.kind === 'world' && !onlyListenerPorts(r, ports))
@@ -309,7 +312,7 @@ export function broadenedExposure(base: StackModel | undefined, after: StackMode
       stack: after.stack,
       subject: rule.address,
       name: `${isStatusPageRule(rule) ? 'status page: ' : ''}${ruleSubject(after, rule)}`,
-      detail: `${world ? 'newly open to the world' : 'newly reachable from'} ${code(remote)}${rule.description ? ` (“${escapeText(rule.description)}”)` : ''}${publicStatusPage(rule) ? ': a status page beyond private ranges' : ''}`,
+      detail: `${world ? 'newly open to the world' : 'newly reachable from'} ${code(remote)}${rule.description ? ` (“${escapeText(rule.description)}”)` : ''}${publicStatusPage(rule, after.rules) ? ': a status page beyond private ranges and the admin networks' : ''}`,
     });
   }
   return flags;

@@ -341,18 +341,20 @@ describe('review: a balancer status page', () => {
     app.synth();
   }
 
-  it('GIVEN statusAllowedCidrs beyond private ranges THEN review names the status page and flags the exposure; private ranges are not flagged', () => {
+  it('GIVEN statusAllowedCidrs beyond private ranges THEN review names the status page and flags the exposure; private ranges and the admin networks are not flagged', () => {
     const [open, internal, before] = [tempDir(), tempDir(), tempDir()];
     statusStack(open, ['203.0.113.0/24']);
     statusStack(internal, ['10.0.0.0/8']);
     statusStack(before, []);
+    const admins = tempDir();
+    statusStack(admins, ['198.51.100.0/24']); // the operators' network (adminCidrs)
     const alone = review({ dir: open });
     expect(alone.flags).toEqual([
       expect.objectContaining({
         kind: 'exposure',
         name: expect.stringMatching(/^status page: tcp\/8081 on /),
         detail: expect.stringMatching(
-          /status page .*reachable beyond private ranges, from `203\.0\.113\.0\/24`/,
+          /status page .*reachable beyond private ranges and the admin networks, from `203\.0\.113\.0\/24`/,
         ),
       }),
     ]);
@@ -367,6 +369,7 @@ describe('review: a balancer status page', () => {
       }),
     ]);
     expect(review({ dir: internal }).flags).toEqual([]);
-    for (const d of [open, internal, before]) fs.rmSync(d, { recursive: true, force: true });
+    expect(review({ dir: admins }).flags).toEqual([]);
+    for (const d of [open, internal, before, admins]) fs.rmSync(d, { recursive: true, force: true });
   }, 120000);
 });
