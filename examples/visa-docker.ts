@@ -37,7 +37,8 @@ export class VisaDockerStack extends TerraformStack {
       command: ['python3', '/opt/twin/app.py', '8080'],
       files: [{ path: '/opt/twin/app.py', content: TWIN_APP }],
       healthCheck: { command: ['CMD', 'python3', '/opt/twin/app.py', '--check', '8080'], intervalSeconds: 1 },
-      balancer: { hostPorts: props.hostPorts ?? { http: 8080 } }, // published on 127.0.0.1
+      // published on 127.0.0.1; websockets may stay silent for an hour, as on OpenStack
+      balancer: { hostPorts: props.hostPorts ?? { http: 8080 }, timeouts: { readSeconds: 3600 } },
       preventDestroy: false, // a twin's Redis data is disposable: destroy removes it
     });
     const visa = new LoadBalancedService(this, 'Visa', {

@@ -5,13 +5,21 @@ import { BalancerModel } from '../core/balancer-model';
 import { Connections } from '../core/connections';
 import { HostFile } from '../core/host-files';
 import { haproxyDaemon } from '../hosting/haproxy-daemon';
+import { NginxTimeouts } from '../config/nginx';
 import { nginxDaemon } from '../hosting/nginx-daemon';
 import { BalancerContainer, DockerBalancerProps } from './balancer-container';
 import { DOCKER_HAPROXY_CAPABILITIES, DOCKER_NGINX_CAPABILITIES } from './capabilities';
 import { DEFAULT_IMAGES } from './image';
 
 /** Props of {@link DockerNginxBalancer}. */
-export type DockerNginxBalancerProps = DockerBalancerProps;
+export interface DockerNginxBalancerProps extends DockerBalancerProps {
+  /**
+   * How long nginx waits for the nodes; the read timeout also bounds silent websockets (as
+   * `NginxBalancerProps.timeouts`).
+   * @default - connect 3 s, read 30 s, send 30 s
+   */
+  readonly timeouts?: NginxTimeouts;
+}
 /** Props of {@link DockerHaproxyBalancer}. */
 export type DockerHaproxyBalancerProps = DockerBalancerProps;
 
@@ -44,7 +52,7 @@ export class DockerNginxBalancer extends BalancerBase {
     super(scope, id);
     this.container = new BalancerContainer(this, 'Container', {
       ...props,
-      daemon: nginxDaemon({ platform: 'official-image' }),
+      daemon: nginxDaemon({ platform: 'official-image', timeouts: props.timeouts }),
       capabilities: DOCKER_NGINX_CAPABILITIES,
       defaultImage: DEFAULT_IMAGES.nginx,
       path: this.node.path,

@@ -8,8 +8,12 @@ import {
   ServiceSharedFilesSpec,
   ServiceWorkersSpec,
 } from '../core/service';
-import { DockerBalancerProps } from './balancer-container';
-import { DockerHaproxyBalancer, DockerNginxBalancer } from './balancers';
+import {
+  DockerHaproxyBalancer,
+  DockerHaproxyBalancerProps,
+  DockerNginxBalancer,
+  DockerNginxBalancerProps,
+} from './balancers';
 import { ContainerFile, ContainerGroup, ContainerHealthCheck } from './container-group';
 import { DockerNetwork } from './network';
 import { DockerRedis } from './redis';
@@ -40,7 +44,7 @@ export interface DockerPlatformProps {
    * The balancer container.
    * @default - the official image, listeners on 127.0.0.1 on their own ports
    */
-  readonly balancer?: Omit<DockerBalancerProps, 'network'>;
+  readonly balancer?: Omit<DockerNginxBalancerProps, 'network'>;
   /**
    * Keep the Redis and shared-files volumes on `destroy` (`prevent_destroy`).
    * @default true
@@ -66,7 +70,12 @@ export class DockerPlatform<B extends IBalancer> implements IServicePlatform<B, 
   /** An HAProxy container (`DockerHaproxyBalancer`). */
   public static haproxy(props: DockerPlatformProps): DockerPlatform<DockerHaproxyBalancer> {
     return new DockerPlatform<DockerHaproxyBalancer>(props, 'Docker (HAProxy container)', (scope, id) => {
-      const lb = new DockerHaproxyBalancer(scope, id, { ...props.balancer, network: props.network });
+      // nginx's timeouts are nginx's; HAProxy takes per-pool timeouts (PoolOptions.timeouts).
+      const lb = new DockerHaproxyBalancer(scope, id, {
+        ...props.balancer,
+        timeouts: undefined,
+        network: props.network,
+      } as DockerHaproxyBalancerProps);
       return { balancer: lb, address: lb.publicAddress };
     });
   }
