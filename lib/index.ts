@@ -147,7 +147,11 @@ export { DOCKER_HAPROXY_CAPABILITIES, DOCKER_NGINX_CAPABILITIES } from './docker
 
 // Balancers (lib/openstack, lib/testing)
 export { BalancerHosts } from './openstack/balancer-hosts';
-export type { BalancerDelivery, BalancerHostFile, SelfHostedBalancerProps } from './openstack/balancer-hosts';
+export type {
+  BalancerDelivery,
+  BalancerHostFile,
+  SelfHostedBalancerProps,
+} from './openstack/balancer-host-props';
 export type { BalancerHighAvailability } from './openstack/keepalived-pair';
 export { NginxBalancer } from './openstack/nginx-balancer';
 export type { NginxBalancerProps } from './openstack/nginx-balancer';

@@ -8,7 +8,8 @@ import { Connections } from '../core/connections';
 import { HostFile } from '../core/host-files';
 import { haproxyDaemon } from '../hosting/haproxy-daemon';
 import { generatedSecret } from '../hosting/secrets';
-import { BalancerHosts, SelfHostedBalancerProps } from './balancer-hosts';
+import { SelfHostedBalancerProps } from './balancer-host-props';
+import { BalancerHosts } from './balancer-hosts';
 
 /** Props of {@link HaproxyBalancer}. */
 export interface HaproxyBalancerProps extends SelfHostedBalancerProps {

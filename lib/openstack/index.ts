@@ -13,6 +13,7 @@ export * from './redis-host';
 export * from './nfs-server';
 export * from './zfs-replication';
 export * from './keepalived-pair';
+export * from './balancer-host-props';
 export * from './balancer-hosts';
 export * from './nginx-balancer';
 export * from './haproxy-balancer';

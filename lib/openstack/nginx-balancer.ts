@@ -6,7 +6,8 @@ import { Connections } from '../core/connections';
 import { HostFile } from '../core/host-files';
 import { NginxTimeouts } from '../config/nginx';
 import { nginxDaemon } from '../hosting/nginx-daemon';
-import { BalancerHosts, SelfHostedBalancerProps } from './balancer-hosts';
+import { SelfHostedBalancerProps } from './balancer-host-props';
+import { BalancerHosts } from './balancer-hosts';
 
 /** Props of {@link NginxBalancer}. */
 export interface NginxBalancerProps extends SelfHostedBalancerProps {

@@ -9,7 +9,7 @@ import {
   ServiceWorkersSpec,
 } from '../core/service';
 import { CloudInitFile } from '../config/cloud-init';
-import { SelfHostedBalancerProps } from './balancer-hosts';
+import { SelfHostedBalancerProps } from './balancer-host-props';
 import { IAdminAccess } from './admin-access';
 import { HaproxyBalancer, HaproxyBalancerProps } from './haproxy-balancer';
 import { IKeyPair } from './keypair';

@@ -2,7 +2,7 @@ import { Construct } from 'constructs';
 import { App, TerraformStack, Testing } from '../../lib/core/cdk';
 import { Algorithm } from '../../lib/core/balancing';
 import { IBalancer } from '../../lib/core/balancer';
-import { BalancerDelivery, SelfHostedBalancerProps } from '../../lib/openstack/balancer-hosts';
+import { BalancerDelivery, SelfHostedBalancerProps } from '../../lib/openstack/balancer-host-props';
 import { HaproxyBalancer } from '../../lib/openstack/haproxy-balancer';
 import { Network } from '../../lib/openstack/network';
 import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
