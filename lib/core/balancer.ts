@@ -451,7 +451,7 @@ export class BalancerPool implements IBalancerPool {
 }
 
 /** Throws unless `options` is an object (a JavaScript caller may pass nothing or a string). */
-function checkOptionsObject(path: string, what: string, options: unknown): void {
+export function checkOptionsObject(path: string, what: string, options: unknown): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new ValidationError({
       path,

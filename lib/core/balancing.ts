@@ -1,7 +1,7 @@
 import { ValidationError } from './errors';
 import { checkInteger, checkOneOf, checkSeconds } from './validate';
 import { isUnresolved } from './tokens';
-import { HealthCheck, checkActiveHealthCheck } from './health-checks';
+import { HealthCheck, checkActiveHealthCheck, checkHealthCheckObject } from './health-checks';
 
 export type { ActiveHealthCheck, HealthCheck, PassiveHealthCheck, PoolTimeouts } from './health-checks';
 export {
@@ -403,6 +403,7 @@ export function checkPoolRequirements(caps: BalancerCapabilities, path: string, 
       });
     }
   }
+  checkHealthCheckObject(path, req.healthCheck);
   const active = req.healthCheck?.active;
   if (active) {
     requireCapability(

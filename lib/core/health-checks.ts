@@ -131,6 +131,20 @@ export function effectiveProbeTimeout(active: ActiveHealthCheck): number {
   return active.timeoutSeconds ?? Math.min(3, active.intervalSeconds ?? 5);
 }
 
+/** Throws unless a pool's `healthCheck` is absent or an object (JavaScript callers pass anything). */
+export function checkHealthCheckObject(path: string, healthCheck: unknown): void {
+  if (healthCheck === undefined) return;
+  if (healthCheck === null || typeof healthCheck !== 'object' || Array.isArray(healthCheck)) {
+    throw new ValidationError({
+      path,
+      what: 'healthCheck',
+      value: healthCheck,
+      allowed: 'an object such as { active: { path: "/health" } } or { passive: { maxFails: 3 } }',
+      fix: 'give the health check as an object, or leave it out for the backend default',
+    });
+  }
+}
+
 /** Validates the numbers and texts of an active health check. */
 export function checkActiveHealthCheck(path: string, active: ActiveHealthCheck): void {
   if (active === null || typeof active !== 'object') {

@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Annotations } from '../core/cdk';
 import {
+  checkOptionsObject,
   IBalancerListener,
   IBalancerPool,
   IBalancerTarget,
@@ -247,6 +248,7 @@ export class BalancerHosts extends Construct implements IConnectable {
 
   /** Adds a pool (checked against the daemon's capabilities and renderer at once). @internal */
   public addPool(id: string, options: PoolOptions): IBalancerPool {
+    checkOptionsObject(`${this.props.path} pool '${id}'`, 'pool options', options);
     if (options.runtimeManaged === true && this.delivery !== 'ssh') {
       throw new ValidationError({
         path: `${this.props.path} pool '${id}'`,
@@ -270,6 +272,7 @@ export class BalancerHosts extends Construct implements IConnectable {
    */
   public addListener(id: string, options: ListenerOptions): IBalancerListener {
     const path = `${this.props.path} listener '${id}'`;
+    checkOptionsObject(path, 'listener options', options);
     for (const port of listenerPorts(options)) {
       if (port === 22 || port === this.daemon.statusPort) {
         throw new ValidationError({

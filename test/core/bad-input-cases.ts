@@ -294,6 +294,20 @@ for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
     (c) => MAKERS[kind](c).addListener('http', { port: 80 } as Any),
     "listener 'http'",
   );
+  bad(C, 'pool without options', (c) => MAKERS[kind](c).addPool('web', undefined as Any), "pool 'web'");
+  bad(
+    C,
+    'listener without options',
+    (c) => MAKERS[kind](c).addListener('http', undefined as Any),
+    "listener 'http'",
+  );
+  bad(
+    C,
+    'healthCheck that is not an object',
+    (c) => MAKERS[kind](c).addPool('web', { port: 8080, healthCheck: 'yes' as Any }),
+    "pool 'web'",
+    'yes',
+  );
   bad(C, 'pool id with a space', (c) => MAKERS[kind](c).addPool('we b', { port: 8080 }), 'Balancer', 'we b');
   bad(
     C,

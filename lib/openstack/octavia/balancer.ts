@@ -1,7 +1,7 @@
 import { Construct } from 'constructs';
 import { TerraformResource } from '../../core/cdk';
 import { Algorithm } from '../../core/balancing';
-import { IBalancerPool, IBalancerTarget, parseNode } from '../../core/balancer';
+import { IBalancerPool, IBalancerTarget, checkOptionsObject, parseNode } from '../../core/balancer';
 import { BalancerBase } from '../../core/balancer-base';
 import { Connections } from '../../core/connections';
 import { addPoolNodes } from '../../core/node-contract';
@@ -199,6 +199,7 @@ export class OctaviaBalancer extends BalancerBase {
    * choices); on amphora to ROUND_ROBIN and http.
    */
   public addPool(id: string, options: OctaviaPoolOptions): OctaviaPool {
+    checkOptionsObject(this.poolPath(id), 'pool options', options);
     const effective = this.effectivePoolOptions(options);
     const inner = this.model.addPool(id, effective);
     const path = this.poolPath(id);
@@ -225,6 +226,7 @@ export class OctaviaBalancer extends BalancerBase {
    * the VIP subnet when none are given) and, on amphora, setting `allowed_cidrs` likewise.
    */
   public addListener(id: string, options: OctaviaListenerOptions): OctaviaListener {
+    checkOptionsObject(`${this.node.path} listener '${id}'`, 'listener options', options);
     const ovn = this.driver === 'ovn';
     const terminating = options.tls !== undefined && options.tls.mode !== 'passthrough';
     const reached = [
