@@ -7,10 +7,10 @@ import { Connections } from '../core/connections';
 import { escapeTerraformTemplate } from '../core/escape';
 import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
-import { isUnresolved } from '../core/tokens';
 import { checkInteger, checkName, checkPort } from '../core/validate';
 import { checkAbsolutePath } from '../config/systemd';
 import { GroupEnvironment } from '../hosting/environment';
+import { groupNodeNames } from '../hosting/node-names';
 import { ResolvedRoles, WorkerRoles } from '../hosting/roles';
 import { containerImage } from './image';
 import { DockerNetwork } from './network';
@@ -185,7 +185,11 @@ export class ContainerGroup extends Construct implements IWorkerPool {
     this.props = props;
     this.name = props.name ?? id.toLowerCase();
     checkName(path, 'name', this.name);
-    const nodeNames = nodeNamesOf(path, this.name, props);
+    const nodeNames = groupNodeNames(path, this.name, props, {
+      max: MAX_CONTAINERS,
+      unit: 'container',
+      countFix: `give the number of containers, from 1 to ${MAX_CONTAINERS}`,
+    });
     if (props.appPort !== undefined) checkPort(path, 'appPort', props.appPort);
     checkRestart(path, props.restart);
     if (props.healthCheck) checkHealthCheck(path, props.healthCheck);
@@ -373,65 +377,4 @@ function checkHealthCheck(path: string, check: ContainerHealthCheck): void {
         `give whole ${what === 'retries' ? 'attempts' : 'seconds'} from ${min} to ${max}`,
       );
   }
-}
-
-function nodeNamesOf(path: string, name: string, props: ContainerGroupProps): string[] {
-  if (props.count !== undefined && props.nodeNames !== undefined) {
-    throw new ValidationError({
-      path,
-      what: 'count and nodeNames',
-      value: { count: props.count, nodeNames: props.nodeNames },
-      allowed: 'one of them',
-      fix: 'give count for nodes named <name>-1…<name>-N, or nodeNames for names of your own',
-    });
-  }
-  if (props.nodeNames !== undefined) {
-    if (
-      !Array.isArray(props.nodeNames) ||
-      props.nodeNames.length === 0 ||
-      props.nodeNames.length > MAX_CONTAINERS
-    ) {
-      throw new ValidationError({
-        path,
-        what: 'nodeNames',
-        value: props.nodeNames,
-        allowed: `1 to ${MAX_CONTAINERS} node names`,
-        fix: 'list the nodes, e.g. ["web-a", "web-b"], or give count',
-      });
-    }
-    const seen = new Set<string>();
-    for (const n of props.nodeNames) {
-      checkName(path, 'node name', n);
-      if (seen.has(n)) {
-        throw new ValidationError({
-          path,
-          what: 'node name',
-          value: n,
-          allowed: 'each name once',
-          fix: 'remove the duplicate',
-        });
-      }
-      seen.add(n);
-    }
-    return [...props.nodeNames];
-  }
-  const count = props.count ?? 2;
-  if (isUnresolved(count)) {
-    throw new ValidationError({
-      path,
-      what: 'count',
-      value: 'a Terraform reference',
-      allowed: 'a number known at synth (each container is its own resource, keyed by name)',
-      fix: 'give a literal count',
-    });
-  }
-  checkInteger(
-    path,
-    'count',
-    count,
-    1,
-    MAX_CONTAINERS,
-    `give the number of containers, from 1 to ${MAX_CONTAINERS}`,
-  );
-  return Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
 }

@@ -6,3 +6,4 @@ export * from './secrets';
 export * from './balancer-daemon';
 export * from './nginx-daemon';
 export * from './haproxy-daemon';
+export * from './node-names';

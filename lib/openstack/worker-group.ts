@@ -12,6 +12,7 @@ import { IKeyPair } from './keypair';
 import { INetwork } from './network';
 import { ResolvedRoles, WorkerRoles } from '../hosting/roles';
 import { GroupEnvironment } from '../hosting/environment';
+import { groupNodeNames } from '../hosting/node-names';
 import { SecurityGroup } from './security-group';
 import { ServerGroup } from './server-group';
 import { checkAbsolutePath } from '../config/systemd';
@@ -203,7 +204,11 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     this.name = props.name ?? id.toLowerCase();
     checkName(path, 'name', this.name);
     checkImageAndFlavor(path, props);
-    const nodeNames = initialNodeNames(path, this.name, props);
+    const nodeNames = groupNodeNames(path, this.name, props, {
+      max: MAX_NODES,
+      unit: 'node',
+      countFix: `give the number of nodes, from 1 to ${MAX_NODES} (split larger fleets into several groups)`,
+    });
     checkFitsSubnet(path, nodeNames.length, props.network);
     const placement = props.placement ?? 'anti-affinity';
     if (placement !== 'anti-affinity' && placement !== 'soft-anti-affinity') {
@@ -501,81 +506,4 @@ function checkFitsSubnet(path: string, nodes: number, network: INetwork): void {
       fix: 'use fewer nodes, or a larger subnet',
     });
   }
-}
-
-function initialNodeNames(path: string, name: string, props: WorkerGroupProps): string[] {
-  if (props.nodeNames !== undefined && Array.isArray(props.nodeNames) && props.nodeNames.length > MAX_NODES) {
-    checkInteger(
-      path,
-      'number of nodeNames',
-      props.nodeNames.length,
-      1,
-      MAX_NODES,
-      `list at most ${MAX_NODES} nodes per group`,
-    );
-  }
-  if (props.count !== undefined && props.nodeNames !== undefined) {
-    throw new ValidationError({
-      path,
-      what: 'count and nodeNames',
-      value: { count: props.count, nodeNames: props.nodeNames },
-      allowed: 'one of them',
-      fix: 'give count for nodes named <name>-1…<name>-N, or nodeNames for names of your own',
-    });
-  }
-  if (props.nodeNames !== undefined) {
-    if (!Array.isArray(props.nodeNames) || props.nodeNames.length === 0) {
-      throw new ValidationError({
-        path,
-        what: 'nodeNames',
-        value: props.nodeNames,
-        allowed: 'at least one node name',
-        fix: 'list the nodes, e.g. ["web-a", "web-b"], or give count',
-      });
-    }
-    const seen = new Set<string>();
-    for (const nodeName of props.nodeNames) {
-      checkName(path, 'node name', nodeName);
-      if (seen.has(nodeName)) {
-        throw new ValidationError({
-          path,
-          what: 'node name',
-          value: nodeName,
-          allowed: 'each name once',
-          fix: 'remove the duplicate',
-        });
-      }
-      seen.add(nodeName);
-    }
-    return [...props.nodeNames];
-  }
-  const count = props.count ?? 2;
-  checkInteger(
-    path,
-    'count',
-    count,
-    1,
-    MAX_NODES,
-    `give the number of nodes, from 1 to ${MAX_NODES} (split larger fleets into several groups)`,
-  );
-  if (isUnresolved(count)) {
-    throw new ValidationError({
-      path,
-      what: 'count',
-      value: 'a Terraform reference',
-      allowed: 'a number known at synth (each node is its own resource, keyed by name)',
-      fix: 'give a literal count',
-    });
-  }
-  const longest = `${name}-${count}`;
-  if (longest.length > 63) {
-    throw new ValidationError({
-      path,
-      what: 'name',
-      value: name,
-      allowed: `at most ${63 - (longest.length - name.length)} characters, so that node names up to "<name>-${count}" fit in 63`,
-      fix: 'give the group a shorter name',
-    });
-  }
-  return Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
 }
