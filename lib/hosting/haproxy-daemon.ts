@@ -9,6 +9,7 @@ import {
   haproxyRuntimeCheckCommand,
   renderHaproxy,
 } from '../config/haproxy';
+import { renderSystemdUnit } from '../config/systemd';
 import { BalancerDaemon, BalancerFiles, DaemonPlatform } from './balancer-daemon';
 
 /** Port of HAProxy's stats page (and Prometheus metrics). */
@@ -112,12 +113,17 @@ export function haproxyDaemon(options: HaproxyDaemonOptions = {}): BalancerDaemo
       extraFiles: [
         {
           path: '/etc/systemd/system/haproxy.service.d/webfarm-pools.conf',
-          content: [
-            '# webfarm: HAProxy also reads the run-time pools (one backend per file).',
-            '[Service]',
-            `Environment="CONFIG=${paths.configFile} -f ${paths.poolsDir}"`,
-            '',
-          ].join('\n'),
+          content:
+            '# webfarm: HAProxy also reads the run-time pools (one backend per file).\n' +
+            renderSystemdUnit({
+              name: 'webfarm-pools.conf',
+              sections: [
+                {
+                  name: 'Service',
+                  directives: [['Environment', `"CONFIG=${paths.configFile} -f ${paths.poolsDir}"`]],
+                },
+              ],
+            }),
         },
       ],
       adminSocket: paths.adminSocket,
