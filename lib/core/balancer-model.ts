@@ -17,9 +17,9 @@ import {
   PoolOptions,
 } from './balancer';
 import { ValidationError } from './errors';
-import { checkAllowedCidrs, refuseLayer4Rule } from './listener-checks';
+import { checkAllowedCidrs, checkHstsMaxAge, refuseLayer4Rule } from './listener-checks';
 import { isUnresolved } from './tokens';
-import { checkInteger, checkOneOf, checkPort, checkUnique } from './validate';
+import { checkOneOf, checkPort, checkUnique } from './validate';
 
 /** What a backend plugs into {@link BalancerModel}. */
 export interface BalancerModelOptions {
@@ -313,14 +313,7 @@ export class BalancerModel {
         ] as const);
       }
       if (tls.hstsMaxAgeSeconds !== undefined) {
-        checkInteger(
-          path,
-          'tls.hstsMaxAgeSeconds',
-          tls.hstsMaxAgeSeconds,
-          1,
-          63072000,
-          'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
-        );
+        checkHstsMaxAge(path, tls.hstsMaxAgeSeconds);
       }
     }
     if (!tls) {

@@ -1,5 +1,5 @@
 import { ValidationError } from './errors';
-import { checkCidr } from './validate';
+import { checkCidr, checkInteger } from './validate';
 
 // Listener rules with one wording everywhere: the core model checks them for every backend, and
 // the nginx and HAProxy renderers (which can be called on their own, through webfarm/config)
@@ -41,4 +41,19 @@ export function refuseLayer4Rule(where: string, protocol: string): never {
     allowed: 'routing rules on http or https (terminated) listeners',
     fix: 'make the listener speak HTTP, or route by port with separate listeners',
   });
+}
+
+/**
+ * Throws unless an HSTS `max-age` is whole seconds from 1 to two years (the core model, and the
+ * nginx and HAProxy renderers for callers of `webfarm/config`, check it with this one rule).
+ */
+export function checkHstsMaxAge(path: string, seconds: number): void {
+  checkInteger(
+    path,
+    'tls.hstsMaxAgeSeconds',
+    seconds,
+    1,
+    63072000,
+    'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
+  );
 }

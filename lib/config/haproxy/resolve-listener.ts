@@ -1,4 +1,4 @@
-import { checkAllowedCidrs, refuseLayer4Rule } from '../../core/listener-checks';
+import { checkAllowedCidrs, checkHstsMaxAge, refuseLayer4Rule } from '../../core/listener-checks';
 import { HAPROXY_CAPABILITIES, TlsVersion, checkHeaderName, requireCapability } from '../../core/balancing';
 import { isUnresolved } from '../../core/tokens';
 import { checkInteger, checkName, checkPort } from '../../core/validate';
@@ -97,14 +97,7 @@ export function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]
       binds.push([`${host}:${redirectFromPort}`]);
     }
     if (tls.hstsMaxAgeSeconds !== undefined) {
-      checkInteger(
-        path,
-        'tls.hstsMaxAgeSeconds',
-        tls.hstsMaxAgeSeconds,
-        1,
-        63072000,
-        'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
-      );
+      checkHstsMaxAge(path, tls.hstsMaxAgeSeconds);
       hstsMaxAgeSeconds = tls.hstsMaxAgeSeconds;
     }
   } else {

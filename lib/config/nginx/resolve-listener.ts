@@ -1,4 +1,4 @@
-import { checkAllowedCidrs, refuseLayer4Rule } from '../../core/listener-checks';
+import { checkAllowedCidrs, checkHstsMaxAge, refuseLayer4Rule } from '../../core/listener-checks';
 import {
   ListenerProtocol,
   NGINX_CAPABILITIES,
@@ -101,15 +101,7 @@ export function resolveListener(
           'tls.redirectFromPort',
           literalNumber(t.redirectFromPort, { path, what: 'tls.redirectFromPort' }),
         );
-      if (t.hstsMaxAgeSeconds !== undefined)
-        checkInteger(
-          path,
-          'tls.hstsMaxAgeSeconds',
-          t.hstsMaxAgeSeconds,
-          1,
-          63072000,
-          'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
-        );
+      if (t.hstsMaxAgeSeconds !== undefined) checkHstsMaxAge(path, t.hstsMaxAgeSeconds);
       tls = {
         certificatePath: formatFilePath(cert.certificatePath, {
           path,
