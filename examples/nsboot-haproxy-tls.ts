@@ -46,8 +46,7 @@ export class NsbootHaproxyTlsStack extends TerraformStack {
           floatingIpPool: 'public',
           highAvailability: { vrrp: true, virtualIp: '10.48.0.250' },
           keyPair,
-          ssh: { user: 'ubuntu', bastion: { host: admin.bastion?.publicAddress ?? '' } },
-          adminAccess: admin,
+          ssh: { user: 'ubuntu' },
           statusAllowedCidrs: ['198.51.100.0/24'],
           statsAdmin: true,
           files: [{ path: PEM, content: pem.stringValue, owner: 'root:haproxy', mode: '0640', secret: true }],
@@ -57,10 +56,7 @@ export class NsbootHaproxyTlsStack extends TerraformStack {
       count: 3,
       pool: { algorithm: Algorithm.leastConnections(), healthCheck: { active: HEALTH } },
       routes: [
-        {
-          websocket: true,
-          pool: { id: 'websocket', algorithm: Algorithm.sourceIp(), healthCheck: { active: HEALTH } },
-        },
+        { websocket: true, pool: { id: 'websocket', algorithm: Algorithm.sourceIp() } },
         { pathPrefix: '/api/' },
       ],
       listeners: [

@@ -35,6 +35,13 @@ export const BASTION_SSHD_CONFIG = [
 export interface IAdminAccess {
   /** Lets the administrators reach `target` on tcp/22 (directly, or through the bastion). */
   allowSshTo(target: IConnectable): void;
+  /**
+   * The address to jump through to reach the targets over SSH (a bastion's public address), when
+   * targets admit SSH only from a jump host. Balancer hosts push their configuration through it
+   * unless `ssh.bastion` names another.
+   * @default - none: targets admit SSH from the admin networks directly
+   */
+  readonly jumpHost?: string;
 }
 
 /** Props of {@link Bastion}. */
@@ -161,12 +168,15 @@ export class AdminAccess extends Construct implements IAdminAccess {
   public readonly adminCidrs: readonly string[];
   /** The bastion, when asked for. */
   public readonly bastion?: Bastion;
+  /** The bastion's public address, when there is a bastion. */
+  public readonly jumpHost?: string;
 
   constructor(scope: Construct, id: string, props: AdminAccessProps = {}) {
     super(scope, id);
     this.adminCidrs = checkAdminCidrs(this.node.path, props.adminCidrs ?? []);
     if (props.bastion) {
       this.bastion = new Bastion(this, 'Bastion', { ...props.bastion, adminCidrs: [...this.adminCidrs] });
+      this.jumpHost = this.bastion.publicAddress;
     } else {
       warnOnWorld(this, this.adminCidrs);
     }

@@ -19,7 +19,7 @@ import { checkName } from '../core/validate';
 import { CloudConfig, CloudInitFile } from '../config/cloud-init';
 import { RenderedFile } from '../config/files';
 import { BalancerDaemon, RUNTIME_LOCK_DIR } from '../hosting/balancer-daemon';
-import { warnOnWorld } from './admin-access';
+import { IAdminAccess, warnOnWorld } from './admin-access';
 import { ConfigDelivery, SshAccess } from './config-delivery';
 import { FloatingIp } from './floating-ip';
 import { Host } from './host';
@@ -154,7 +154,7 @@ export class BalancerHosts extends Construct implements IConnectable {
     this.keepalivedDeliveries = [];
     this.recordTopology();
     if (this.delivery === 'ssh') {
-      const ssh = props.ssh as SshAccess;
+      const ssh = withJumpHost(props.ssh as SshAccess, props.adminAccess);
       if (!ssh.bastion && (this.keepalived || !this.floatingIp)) {
         Annotations.of(this).addWarning(
           "Terraform pushes the configuration to the hosts' private addresses: run it from inside " +
@@ -476,4 +476,14 @@ function poolsOf(listener: IBalancerListener): IBalancerPool[] {
 
 function toHostFile(file: RenderedFile, check?: string): HostFile {
   return { path: file.path, content: file.content, mode: file.mode, ...(check ? { check } : {}) };
+}
+
+/**
+ * `ssh` with the admin access's bastion as its jump host when it names none: targets of an
+ * `AdminAccess` with a bastion admit SSH from the bastion's group only, so a direct push would
+ * hang at apply.
+ */
+function withJumpHost(ssh: SshAccess, adminAccess: IAdminAccess | undefined): SshAccess {
+  if (ssh.bastion || adminAccess?.jumpHost === undefined) return ssh;
+  return { ...ssh, bastion: { host: adminAccess.jumpHost } };
 }

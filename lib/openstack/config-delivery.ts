@@ -29,8 +29,9 @@ export interface SshAccess {
    */
   readonly port?: number;
   /**
-   * A jump host, for hosts without a public address.
-   * @default - direct connection
+   * A jump host, for hosts without a public address (or that admit SSH from a bastion only).
+   * @default - the bastion of the construct's `adminAccess` when it has one, else a direct
+   * connection
    */
   readonly bastion?: {
     /** Bastion address. */

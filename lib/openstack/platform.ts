@@ -105,8 +105,8 @@ export interface OpenStackHostPlatformProps<
 > extends OpenStackPlatformProps {
   /**
    * The balancer host (or keepalived pair): `NginxBalancerProps` or `HaproxyBalancerProps`
-   * without the network (the platform's); its `name` defaults to `<service>-lb`, its image to
-   * the workers'.
+   * without the network (the platform's); its `name` defaults to `<service>-lb`, its image
+   * and `adminAccess` to the platform's.
    */
   readonly balancer: Omit<P, 'network' | 'image'> & { readonly image?: string };
 }
@@ -246,5 +246,6 @@ function hostBalancerProps<P extends SelfHostedBalancerProps>(
     network: props.network,
     image: props.balancer.image ?? props.image,
     name: props.balancer.name ?? `${name}-lb`,
+    adminAccess: props.balancer.adminAccess ?? props.adminAccess,
   } as P;
 }

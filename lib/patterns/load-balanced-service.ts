@@ -27,7 +27,8 @@ export interface ServicePoolOptions extends Omit<PoolOptions, 'port'> {
 export interface ServiceRoute extends Omit<RoutingRule, 'pool'> {
   /**
    * The pool for matching requests (the same workers on the same port, balanced its own way),
-   * e.g. `{ id: 'websocket', algorithm: Algorithm.sourceIp() }` for websocket upgrades.
+   * e.g. `{ id: 'websocket', algorithm: Algorithm.sourceIp() }` for websocket upgrades. Its
+   * `healthCheck` and `weight` default to the main pool's (the same app on the same nodes).
    * @default - the service's main pool
    */
   readonly pool?: ServicePoolOptions & { readonly id: string };
@@ -193,7 +194,8 @@ export class LoadBalancedService<
     const rules: RoutingRule[] = (props.routes ?? []).map(({ pool, ...match }) => {
       if (!pool) return { ...match, pool: this.pool };
       const { id: poolId, ...options } = pool;
-      return { ...match, pool: addPool(poolId, options) };
+      const inherited = { healthCheck: props.pool?.healthCheck, weight: props.pool?.weight };
+      return { ...match, pool: addPool(poolId, { ...inherited, ...options }) };
     });
     this.pools = [...new Set([this.pool, ...rules.map((r) => r.pool)])];
     this.listeners = (props.listeners ?? [{ port: 80 }]).map(({ id: listenerId, ...options }) =>

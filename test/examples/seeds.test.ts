@@ -289,8 +289,12 @@ describe('nsboot-haproxy-tls: TLS, redirect, rate limit, admin stats, Prometheus
       expect(cfg).toMatch(/sc_http_req_rate\(0\) gt 20/);
       expect(cfg).toMatch(/backend nsboot\n(.*\n)*? {4}balance leastconn\n/);
       expect(cfg).toMatch(/backend websocket\n(.*\n)*? {4}balance source\n/);
-      expect(cfg).toContain('check inter 3s rise 2 fall 3');
-      expect(cfg).toContain('http-check send meth GET uri /health');
+      // The websocket route's pool inherits the service pool's check (the same app, same nodes).
+      for (const backend of ['nsboot', 'websocket']) {
+        const section = cfg.split(/\n(?=\S)/).find((s) => s.startsWith(`backend ${backend}\n`)) ?? '';
+        expect(section).toContain('check inter 3s rise 2 fall 3');
+        expect(section).toContain('http-check send meth GET uri /health');
+      }
     },
   );
 
@@ -324,6 +328,24 @@ describe('nsboot-haproxy-tls: TLS, redirect, rate limit, admin stats, Prometheus
     expect(
       resourcesNamed(json, 'openstack_networking_port_v2', 'Nsboot_Balancer_Hosts_VirtualIp'),
     ).toHaveLength(1);
+  });
+
+  it("the pair admits SSH from the platform's bastion only, and the push jumps through it", () => {
+    const ssh = ingressOf(json, 'Nsboot_Balancer_Hosts_SecurityGroup').filter((r) => r.port_range_min === 22);
+    expect(ssh).toEqual([
+      expect.objectContaining({
+        remote_group_id: expect.stringContaining(
+          'openstack_networking_secgroup_v2.Admin_Bastion_SecurityGroup_',
+        ),
+      }),
+    ]);
+    const pushes = resourcesNamed(json, 'terraform_data', 'Nsboot_Balancer_Hosts_');
+    expect(pushes.length).toBeGreaterThanOrEqual(2);
+    for (const [, data] of pushes) {
+      expect(data.connection).toMatchObject({
+        bastion_host: expect.stringContaining('openstack_networking_floatingip_v2.Admin_Bastion_FloatingIp_'),
+      });
+    }
   });
 });
 

@@ -342,6 +342,38 @@ describe('NginxBalancer: SSH through an AdminAccess', () => {
     });
     expect(tfcheckProblems(json)).toBe('');
   });
+  it('WHEN adminAccess has a bastion and ssh names no jump host THEN the push goes through that bastion', () => {
+    let lb: NginxBalancer | undefined;
+    const json = synthWithManifests((app: App) => {
+      const stack = new TerraformStack(app, 'admin');
+      const network = new Network(stack, 'Network', { cidr: SUBNET, externalNetworkName: 'public' });
+      const admin = new AdminAccess(stack, 'Admin', {
+        adminCidrs: [ADMIN_CIDR],
+        bastion: { network, image: 'debian-12', flavor: 'm1.tiny', floatingIpPool: 'public', name: 'jump' },
+      });
+      lb = new NginxBalancer(stack, 'Balancer', {
+        ...baseProps(network),
+        adminCidrs: undefined,
+        adminAccess: admin,
+        highAvailability: { vrrp: true, virtualIp: '10.20.0.250' },
+        ssh: { user: 'debian' },
+      });
+      const web = lb.addPool('web', { port: 8080 });
+      web.addNodes(['10.20.0.50:8080']);
+      lb.addListener('http', { port: 80, defaultPool: web, allowedCidrs: ['0.0.0.0/0'] });
+      return stack;
+    });
+    const deliveries = resourcesNamed(json, 'terraform_data', 'Balancer_');
+    expect(deliveries.length).toBeGreaterThanOrEqual(2);
+    for (const [, data] of deliveries) {
+      expect(data.connection).toMatchObject({
+        bastion_host: expect.stringContaining('openstack_networking_floatingip_v2.Admin_Bastion_FloatingIp_'),
+      });
+    }
+    const warnings = lb?.hosts.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN);
+    expect(warnings).toEqual([]);
+    expect(tfcheckProblems(json)).toBe('');
+  });
 });
 
 describe('NginxBalancer: warnings', () => {
