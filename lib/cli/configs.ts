@@ -3,6 +3,7 @@ import * as path from 'path';
 import { CliError } from './errors';
 import {
   addNginxTempPaths,
+  checkLocalSocketPaths,
   findPathUses,
   isSafeLocalRoot,
   LocalFile,
@@ -232,6 +233,7 @@ function writeStack({ stack, manifests, attribute }: StackManifests, options: Co
         ...(localChanges.length ? { localChanges } : {}),
       });
     }
+    if (options.localPaths) checkLocalSocketPaths(uses, hostRoot);
     for (const dir of nginxTempDirs) fs.mkdirSync(dir, { recursive: true });
     const localFiles = options.localPaths
       ? prepareLocalFiles({

@@ -110,6 +110,7 @@ const OUTPUT_WORDS = new Set([
   'lock_file',
   'server-state-file',
 ]);
+const SOCKET_WORDS = new Set(['socket', 'unixsocket', 'unix']);
 const INPUT_WORDS = new Set([
   'include',
   'errorfile',
@@ -140,6 +141,31 @@ export function classifyUse(use: PathUse): NeedKind {
   }
   if (INPUT_WORDS.has(use.directive) || INPUT_WORDS.has(prev)) return 'input';
   return 'other';
+}
+
+/**
+ * The longest Unix socket path the daemons accept: HAProxy binds a temporary name (the path plus
+ * `.<pid>.tmp`) within the kernel's 108-byte `sun_path`, and refuses paths over 97 characters.
+ */
+export const MAX_SOCKET_PATH = 97;
+
+/**
+ * Refuses a `--local-paths` folder so deep that a Unix socket the configuration names would
+ * exceed {@link MAX_SOCKET_PATH} once moved under `hostRoot` (the daemon would refuse to start).
+ * @throws CliError (exit 2) naming the socket, its local length and a shorter folder to use
+ */
+export function checkLocalSocketPaths(uses: readonly PathUse[], hostRoot: string): void {
+  for (const use of uses) {
+    const isSocket = SOCKET_WORDS.has(use.previous) || use.path.endsWith('.sock');
+    const local = path.join(hostRoot, use.path);
+    if (isSocket && local.length > MAX_SOCKET_PATH) {
+      throw new CliError(
+        2,
+        `--local-paths: the socket ${use.path} becomes ${local} (${local.length} characters), but Unix ` +
+          `socket paths may have at most ${MAX_SOCKET_PATH}; give a shorter --out, e.g. /tmp/wf`,
+      );
+    }
+  }
 }
 
 /** What `--local-paths` made under a host's folder beyond the manifest's own files. */

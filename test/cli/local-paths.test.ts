@@ -172,6 +172,26 @@ function check(cmd: string, args: string[]): { status: number; output: string } 
   return { status: result.status ?? -1, output: `${result.stdout}${result.stderr}` };
 }
 
+describe('webfarm configs --local-paths: Unix socket paths', () => {
+  it('WHEN OUT is so deep that a socket path would exceed 97 characters THEN exit 2 names it and the fix', () => {
+    const cdktfOut = synthFixture();
+    const deep = path.join(tempDir('webfarm-cli-deep-'), 'd'.repeat(60));
+    let stderr = '';
+    const status = main(['configs', cdktfOut, '--out', deep, '--local-paths'], {
+      stdout: () => undefined,
+      stderr: (t) => (stderr += t),
+      cwd: deep,
+    });
+    expect(status).toBe(2);
+    const local = path.join(deep, STACK, 'edge', '/run/haproxy/admin.sock');
+    expect(stderr).toContain(`--local-paths: the socket /run/haproxy/admin.sock becomes `);
+    expect(stderr).toMatch(
+      /\(\d+ characters\), but Unix socket paths may have at most 97; give a shorter --out/,
+    );
+    expect(local.length).toBeGreaterThan(97);
+  });
+});
+
 describe('webfarm configs --local-paths', () => {
   let cdktfOut: string;
   let stackDir: string;
