@@ -19,12 +19,19 @@ import { requireTokenText, tokenRule } from '../core/token-rules';
  * passed through: Terraform inserts the resolved text at apply time, unquoted. It must therefore
  * resolve to one line without `'`, `"` or `\` (the environment file travels inside a
  * double-quoted YAML string of the cloud-config). A `random_password` meant for the environment
- * should use `overrideSpecial: ENV_SAFE_SPECIAL_CHARACTERS`.
+ * should use `overrideSpecial: SECRET_SAFE_SPECIAL_CHARACTERS` (what `generatedSecret`
+ * draws from).
  */
 
 /**
  * Special characters a generated secret may contain and still travel safely through the
- * environment file and the cloud-config (`random_password`'s `overrideSpecial`).
+ * environment file and the cloud-config (`random_password`'s `overrideSpecial`): a wider set than
+ * `SECRET_SAFE_SPECIAL_CHARACTERS`, safe in this file only.
+ *
+ * @deprecated Use `SECRET_SAFE_SPECIAL_CHARACTERS` instead: the one set of special
+ * characters webfarm's secrets are safe with everywhere (the environment file, a shell word,
+ * YAML, JSON, `redis.conf`, a URL). This value is kept as it was, so a `random_password` that
+ * uses it is not replaced (`override_special` forces a new password).
  */
 export const ENV_SAFE_SPECIAL_CHARACTERS = '!#$%&*()-_=+[]{}<>:?.,@^~';
 
