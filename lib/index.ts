@@ -136,7 +136,7 @@ export type {
 } from './docker/container-group';
 export { BalancerContainer } from './docker/balancer-container';
 export type { DockerBalancerProps } from './docker/balancer-container';
-export { DockerHaproxyBalancer, DockerNginxBalancer } from './docker/balancers';
+export { DockerBalancerBase, DockerHaproxyBalancer, DockerNginxBalancer } from './docker/balancers';
 export type { DockerHaproxyBalancerProps, DockerNginxBalancerProps } from './docker/balancers';
 export { DockerRedis } from './docker/redis';
 export type { DockerRedisProps } from './docker/redis';

@@ -1,9 +1,11 @@
 import { Construct } from 'constructs';
 import { IBalancerListener, IBalancerPool, ListenerOptions, PoolOptions } from '../core/balancer';
+import { BalancerCapabilities } from '../core/balancing';
 import { BalancerBase } from '../core/balancer-base';
 import { BalancerModel } from '../core/balancer-model';
 import { Connections } from '../core/connections';
 import { HostFile } from '../core/host-files';
+import { BalancerDaemon } from '../hosting/balancer-daemon';
 import { haproxyDaemon } from '../hosting/haproxy-daemon';
 import { NginxTimeouts } from '../config/nginx';
 import { nginxDaemon } from '../hosting/nginx-daemon';
@@ -24,6 +26,62 @@ export interface DockerNginxBalancerProps extends DockerBalancerProps {
 export type DockerHaproxyBalancerProps = DockerBalancerProps;
 
 /**
+ * What both Docker balancers share: one {@link BalancerContainer} (id `Container`) holding the
+ * pools, listeners and uploads, and the balancer's connections and addresses taken from it. A
+ * Docker balancer supplies only its daemon, its capabilities and its default image.
+ */
+export abstract class DockerBalancerBase extends BalancerBase {
+  /** The container, its image and its uploads. */
+  public readonly container: BalancerContainer;
+  /** Connections without security groups. */
+  public readonly connections: Connections;
+  /** The address on the stack network. */
+  public readonly privateAddress: string;
+  /** The address of your machine the listeners are published on (`127.0.0.1`). */
+  public readonly publicAddress: string;
+  /** Pools and listeners. @internal */
+  protected readonly model: BalancerModel;
+
+  /** Made by `DockerNginxBalancer` and `DockerHaproxyBalancer`. @internal */
+  protected constructor(
+    scope: Construct,
+    id: string,
+    props: DockerBalancerProps,
+    daemon: BalancerDaemon,
+    capabilities: BalancerCapabilities,
+    defaultImage: string,
+  ) {
+    super(scope, id);
+    this.container = new BalancerContainer(this, 'Container', {
+      ...props,
+      daemon,
+      capabilities,
+      defaultImage,
+      path: this.node.path,
+    });
+    this.model = this.container.model;
+    this.connections = this.container.connections;
+    this.privateAddress = this.container.privateAddress;
+    this.publicAddress = this.container.publishAddress;
+  }
+
+  /** Adds a pool (checked against the daemon's capabilities and renderer at once) and returns it. */
+  public addPool(id: string, options: PoolOptions): IBalancerPool {
+    return this.container.addPool(id, options);
+  }
+
+  /** Adds a listener (checked at once) and publishes its port(s). */
+  public addListener(id: string, options: ListenerOptions): IBalancerListener {
+    return this.container.addListener(id, options);
+  }
+
+  /** The files uploaded into the container as they stand now. */
+  public configFiles(): HostFile[] {
+    return this.container.files();
+  }
+}
+
+/**
  * An nginx balancer container (the official `nginx` image, `nginx:1.27` by default) on the
  * stack network, the laptop twin of `NginxBalancer`: the same calls (`addPool`, `addTarget`,
  * `addListener`), the same files (`nginx.conf` and one file per pool and per listener, rendered
@@ -36,46 +94,16 @@ export type DockerHaproxyBalancerProps = DockerBalancerProps;
  * with a virtual IP, in-place pushes (a pool change re-creates the container), TLS termination
  * and run-time pools (both a `ValidationError` that says so).
  */
-export class DockerNginxBalancer extends BalancerBase {
-  /** The container, its image and its uploads. */
-  public readonly container: BalancerContainer;
-  /** Connections without security groups. */
-  public readonly connections: Connections;
-  /** The address on the stack network. */
-  public readonly privateAddress: string;
-  /** The address of your machine the listeners are published on (`127.0.0.1`). */
-  public readonly publicAddress: string;
-  /** Pools and listeners. @internal */
-  protected readonly model: BalancerModel;
-
+export class DockerNginxBalancer extends DockerBalancerBase {
   constructor(scope: Construct, id: string, props: DockerNginxBalancerProps) {
-    super(scope, id);
-    this.container = new BalancerContainer(this, 'Container', {
-      ...props,
-      daemon: nginxDaemon({ platform: 'official-image', timeouts: props.timeouts }),
-      capabilities: DOCKER_NGINX_CAPABILITIES,
-      defaultImage: DEFAULT_IMAGES.nginx,
-      path: this.node.path,
-    });
-    this.model = this.container.model;
-    this.connections = this.container.connections;
-    this.privateAddress = this.container.privateAddress;
-    this.publicAddress = this.container.publishAddress;
-  }
-
-  /** Adds a pool (an `upstream`, one file) and returns it. */
-  public addPool(id: string, options: PoolOptions): IBalancerPool {
-    return this.container.addPool(id, options);
-  }
-
-  /** Adds a listener (a `server`, one file) and publishes its port. */
-  public addListener(id: string, options: ListenerOptions): IBalancerListener {
-    return this.container.addListener(id, options);
-  }
-
-  /** The files uploaded into the container as they stand now. */
-  public configFiles(): HostFile[] {
-    return this.container.files();
+    super(
+      scope,
+      id,
+      props,
+      nginxDaemon({ platform: 'official-image', timeouts: props.timeouts }),
+      DOCKER_NGINX_CAPABILITIES,
+      DEFAULT_IMAGES.nginx,
+    );
   }
 }
 
@@ -86,45 +114,15 @@ export class DockerNginxBalancer extends BalancerBase {
  * stdout). Active health checks and cookie stickiness work as on the host. What Docker does not
  * have: see {@link DockerNginxBalancer}.
  */
-export class DockerHaproxyBalancer extends BalancerBase {
-  /** The container, its image and its uploads. */
-  public readonly container: BalancerContainer;
-  /** Connections without security groups. */
-  public readonly connections: Connections;
-  /** The address on the stack network. */
-  public readonly privateAddress: string;
-  /** The address of your machine the listeners are published on (`127.0.0.1`). */
-  public readonly publicAddress: string;
-  /** Pools and listeners. @internal */
-  protected readonly model: BalancerModel;
-
+export class DockerHaproxyBalancer extends DockerBalancerBase {
   constructor(scope: Construct, id: string, props: DockerHaproxyBalancerProps) {
-    super(scope, id);
-    this.container = new BalancerContainer(this, 'Container', {
-      ...props,
-      daemon: haproxyDaemon({ platform: 'official-image' }),
-      capabilities: DOCKER_HAPROXY_CAPABILITIES,
-      defaultImage: DEFAULT_IMAGES.haproxy,
-      path: this.node.path,
-    });
-    this.model = this.container.model;
-    this.connections = this.container.connections;
-    this.privateAddress = this.container.privateAddress;
-    this.publicAddress = this.container.publishAddress;
-  }
-
-  /** Adds a pool (a `backend`) and returns it. */
-  public addPool(id: string, options: PoolOptions): IBalancerPool {
-    return this.container.addPool(id, options);
-  }
-
-  /** Adds a listener (a `frontend`) and publishes its port. */
-  public addListener(id: string, options: ListenerOptions): IBalancerListener {
-    return this.container.addListener(id, options);
-  }
-
-  /** `haproxy.cfg` as uploaded into the container now. */
-  public configFiles(): HostFile[] {
-    return this.container.files();
+    super(
+      scope,
+      id,
+      props,
+      haproxyDaemon({ platform: 'official-image' }),
+      DOCKER_HAPROXY_CAPABILITIES,
+      DEFAULT_IMAGES.haproxy,
+    );
   }
 }
