@@ -29,10 +29,10 @@ export class NsbootHaproxyTlsStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const network = new Network(this, 'Network', { cidr: '10.48.0.0/24', externalNetworkName: 'public' });
-    const keyPair = KeyPair.fromName('operators');
     const admin = new AdminAccess(this, 'Admin', {
       adminCidrs: ['198.51.100.0/24'],
-      bastion: { network, image: 'Featured-Ubuntu24', flavor: 'm3.tiny', floatingIpPool: 'public', keyPair },
+      keyPair: KeyPair.fromName('operators'),
+      bastion: { network, image: 'Featured-Ubuntu24', flavor: 'm3.tiny', floatingIpPool: 'public' },
     });
     const pem = new TerraformVariable(this, 'site_pem', { type: 'string', sensitive: true });
     this.nsboot = new LoadBalancedService(this, 'Nsboot', {
@@ -45,7 +45,6 @@ export class NsbootHaproxyTlsStack extends TerraformStack {
           flavor: 'm3.small',
           floatingIpPool: 'public',
           highAvailability: { vrrp: true, virtualIp: '10.48.0.250' },
-          keyPair,
           ssh: { user: 'ubuntu' },
           statusAllowedCidrs: ['198.51.100.0/24'],
           statsAdmin: true,

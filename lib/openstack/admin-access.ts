@@ -42,6 +42,22 @@ export interface IAdminAccess {
    * @default - none: targets admit SSH from the admin networks directly
    */
   readonly jumpHost?: string;
+  /**
+   * The administrators' Nova keypair: the default `keyPair` of every target given this admin
+   * access (workers, balancer hosts, Redis, file servers, ZFS pairs).
+   * @default - none: each target's own `keyPair`
+   */
+  readonly keyPair?: IKeyPair;
+}
+
+/**
+ * The keypair name a host of a target gets: the target's own `keyPair`, else its admin access's.
+ */
+export function keyPairNameOf(
+  keyPair: IKeyPair | undefined,
+  adminAccess: IAdminAccess | undefined,
+): string | undefined {
+  return (keyPair ?? adminAccess?.keyPair)?.keyPairName;
 }
 
 /** Props of {@link Bastion}. */
@@ -149,6 +165,12 @@ export interface AdminAccessProps {
    * @default - no bastion: targets admit SSH from `adminCidrs` directly
    */
   readonly bastion?: Omit<BastionProps, 'adminCidrs'>;
+  /**
+   * The administrators' Nova keypair: the bastion's unless it names its own, and the default
+   * `keyPair` of every target given this admin access.
+   * @default - none: each target's own `keyPair`
+   */
+  readonly keyPair?: IKeyPair;
 }
 
 /**
@@ -170,12 +192,19 @@ export class AdminAccess extends Construct implements IAdminAccess {
   public readonly bastion?: Bastion;
   /** The bastion's public address, when there is a bastion. */
   public readonly jumpHost?: string;
+  /** The administrators' keypair, when given. */
+  public readonly keyPair?: IKeyPair;
 
   constructor(scope: Construct, id: string, props: AdminAccessProps = {}) {
     super(scope, id);
+    this.keyPair = props.keyPair;
     this.adminCidrs = checkAdminCidrs(this.node.path, props.adminCidrs ?? []);
     if (props.bastion) {
-      this.bastion = new Bastion(this, 'Bastion', { ...props.bastion, adminCidrs: [...this.adminCidrs] });
+      this.bastion = new Bastion(this, 'Bastion', {
+        ...props.bastion,
+        keyPair: props.bastion.keyPair ?? props.keyPair,
+        adminCidrs: [...this.adminCidrs],
+      });
       this.jumpHost = this.bastion.publicAddress;
     } else {
       warnOnWorld(this, this.adminCidrs);

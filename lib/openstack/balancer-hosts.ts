@@ -19,7 +19,7 @@ import { checkName } from '../core/validate';
 import { CloudConfig, CloudInitFile } from '../config/cloud-init';
 import { RenderedFile } from '../config/files';
 import { BalancerDaemon, RUNTIME_LOCK_DIR } from '../hosting/balancer-daemon';
-import { IAdminAccess, warnOnWorld } from './admin-access';
+import { IAdminAccess, keyPairNameOf, warnOnWorld } from './admin-access';
 import { ConfigDelivery, SshAccess } from './config-delivery';
 import { FloatingIp } from './floating-ip';
 import { Host } from './host';
@@ -407,7 +407,7 @@ export class BalancerHosts extends Construct implements IConnectable {
       image: props.image,
       flavor: props.flavor,
       securityGroups: [this.securityGroup],
-      keyPairName: props.keyPair?.keyPairName,
+      keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
       role: props.daemon.role,
       serverGroup,
       name: hostName,

@@ -13,7 +13,7 @@ import {
   prepareVolumeCommand,
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
-import { IAdminAccess } from './admin-access';
+import { IAdminAccess, keyPairNameOf } from './admin-access';
 import { Host, HostVolume } from './host';
 import { IKeyPair } from './keypair';
 import { INetwork } from './network';
@@ -205,7 +205,7 @@ export class RedisHost extends Construct implements IConnectable {
       image: props.image,
       flavor: props.flavor,
       securityGroups: [this.securityGroup],
-      keyPairName: props.keyPair?.keyPairName,
+      keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
       role: 'redis',
       name,
       serverGroup: props.serverGroup,

@@ -6,7 +6,7 @@ import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
 import { checkInteger, checkName, checkPort, parseCidr } from '../core/validate';
-import { IAdminAccess } from './admin-access';
+import { IAdminAccess, keyPairNameOf } from './admin-access';
 import { Host, HostVolume } from './host';
 import { IKeyPair } from './keypair';
 import { INetwork } from './network';
@@ -440,7 +440,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
       image: props.image,
       flavor: props.flavor,
       securityGroups: [this.securityGroup],
-      keyPairName: props.keyPair?.keyPairName,
+      keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
       role: 'worker',
       serverGroup: this.serverGroup,
       name: nodeName,

@@ -21,7 +21,7 @@ import {
   zfsReceiveSudoRule,
 } from '../config/zfs';
 import { ValidationError } from '../core/errors';
-import { IAdminAccess } from './admin-access';
+import { IAdminAccess, keyPairNameOf } from './admin-access';
 import { Host, HostVolume } from './host';
 import { IKeyPair, KeyPair } from './keypair';
 import { INetwork } from './network';
@@ -222,7 +222,7 @@ export class ZfsReplication extends Construct implements IConnectable {
         image: props.image,
         flavor: props.flavor,
         securityGroups: [group],
-        keyPairName: props.keyPair?.keyPairName,
+        keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
         role,
         name: hostName,
         serverGroup,

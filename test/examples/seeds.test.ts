@@ -331,6 +331,10 @@ describe('nsboot-haproxy-tls: TLS, redirect, rate limit, admin stats, Prometheus
   });
 
   it("the pair admits SSH from the platform's bastion only, and the push jumps through it", () => {
+    // Every host takes the administrators' keypair from the AdminAccess.
+    const keys = Object.values(resourcesOf(json, 'openstack_compute_instance_v2')).map((r) => r.key_pair);
+    expect(keys.length).toBe(6);
+    expect(new Set(keys)).toEqual(new Set(['operators']));
     const ssh = ingressOf(json, 'Nsboot_Balancer_Hosts_SecurityGroup').filter((r) => r.port_range_min === 22);
     expect(ssh).toEqual([
       expect.objectContaining({

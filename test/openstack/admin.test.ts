@@ -100,6 +100,35 @@ describe('AdminAccess', () => {
     expect(tfcheckProblems(json)).toBe('');
   });
 
+  it("GIVEN the administrators' keypair THEN the bastion and every target take it, unless they name their own", () => {
+    const { stack, network } = stackOnNetwork(Testing.app());
+    const admin = new AdminAccess(stack, 'Admin', {
+      adminCidrs: ['198.51.100.0/24'],
+      keyPair: KeyPair.fromName('operators'),
+      bastion: { network, ...IMAGE, floatingIpPool: 'public' },
+    });
+    new WorkerGroup(stack, 'Web', { network, ...IMAGE, count: 2, adminAccess: admin });
+    new WorkerGroup(stack, 'Api', {
+      network,
+      ...IMAGE,
+      adminAccess: admin,
+      keyPair: KeyPair.fromName('api'),
+    });
+    new WorkerGroup(stack, 'Batch', { network, ...IMAGE });
+    const json = synthStack(() => stack);
+    const keyOf: Record<string, unknown[]> = {};
+    for (const [name, r] of Object.entries(resourcesOf(json, 'openstack_compute_instance_v2'))) {
+      (keyOf[name.split('_')[0]] ??= []).push(r.key_pair);
+    }
+    expect(keyOf).toEqual({
+      Admin: ['operators'],
+      Web: ['operators', 'operators'],
+      Api: ['api', 'api'],
+      Batch: [undefined, undefined],
+    });
+    expect(tfcheckProblems(json)).toBe('');
+  });
+
   it('warns when adminCidrs names the whole internet', () => {
     const { admin } = withAdmin(() => ({ adminCidrs: ['0.0.0.0/0'] }));
     expect(admin.node.metadata.map((m) => [m.type, m.data])).toEqual([
