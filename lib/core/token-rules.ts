@@ -72,7 +72,29 @@ export function tokenRule(kind: keyof typeof TOKEN_PATTERNS, path: string, what:
   return { pattern: TOKEN_PATTERNS[kind], allowed: TOKEN_PATTERN_ALLOWED[kind], path, what };
 }
 
-const recorded = new Map<string, TokenTextRule[]>();
+/** Rules with a set of their keys, so that adding one more is one look-up, not a scan. */
+interface RuleList {
+  readonly rules: TokenTextRule[];
+  readonly keys: Set<string>;
+}
+
+/** One key per (pattern, path, what): two rules are the same rule when all three are. */
+function ruleKey(rule: TokenTextRule): string {
+  return JSON.stringify([rule.pattern, rule.path, rule.what]);
+}
+
+function addRule(list: RuleList, rule: TokenTextRule): void {
+  const key = ruleKey(rule);
+  if (list.keys.has(key)) return;
+  list.keys.add(key);
+  list.rules.push(rule);
+}
+
+/**
+ * Token marker → the rules recorded for it. A worker's address reaches every pool file (one rule
+ * per pool): lists and look-ups keep recording and reading it linear in the number of pools.
+ */
+const recorded = new Map<string, RuleList>();
 
 /**
  * Records that every Terraform reference in `value` must resolve to text matching `rule` (a
@@ -82,11 +104,12 @@ export function requireTokenText(value: unknown, rule: TokenTextRule): void {
   if (typeof value !== 'string') return;
   const parts = splitTokens(value);
   for (let i = 1; i < parts.length; i += 2) {
-    const rules = recorded.get(parts[i]) ?? [];
-    if (!rules.some((r) => r.pattern === rule.pattern && r.path === rule.path && r.what === rule.what)) {
-      rules.push(rule);
+    let list = recorded.get(parts[i]);
+    if (!list) {
+      list = { rules: [], keys: new Set() };
+      recorded.set(parts[i], list);
     }
-    recorded.set(parts[i], rules);
+    addRule(list, rule);
   }
 }
 
@@ -109,6 +132,9 @@ export function tokensInText(
   fallback: TokenTextRule,
   carrier?: TokenTextRule,
 ): TokenInText[] {
+  // Per token: its rules so far, and which of own, fallback and carrier were added already
+  // (each is added once: a token in P pool files is read P times, its own rules once).
+  const state = new Map<string, RuleList & { own: boolean; fallback: boolean; carrier: boolean }>();
   const found = new Map<string, TokenTextRule[]>();
   for (const text of texts) {
     if (typeof text !== 'string') continue;
@@ -116,16 +142,26 @@ export function tokensInText(
     const whole = parts.length === 3 && parts[0] === '' && parts[2] === '';
     for (let i = 1; i < parts.length; i += 2) {
       const token = parts[i];
-      const rules = found.get(token) ?? [];
+      let s = state.get(token);
+      if (!s) {
+        s = { rules: [], keys: new Set(), own: false, fallback: false, carrier: false };
+        state.set(token, s);
+      }
       const own = recorded.get(token);
-      const add = (r: TokenTextRule) => {
-        if (!rules.some((x) => x.pattern === r.pattern && x.path === r.path && x.what === r.what))
-          rules.push(r);
-      };
-      if (own) own.forEach(add);
-      else if (!whole) add(fallback);
-      if (carrier) add(carrier);
-      if (rules.length) found.set(token, rules);
+      if (own) {
+        if (!s.own) {
+          s.own = true;
+          for (const r of own.rules) addRule(s, r);
+        }
+      } else if (!whole && !s.fallback) {
+        s.fallback = true;
+        addRule(s, fallback);
+      }
+      if (carrier && !s.carrier) {
+        s.carrier = true;
+        addRule(s, carrier);
+      }
+      if (s.rules.length && !found.has(token)) found.set(token, s.rules);
     }
   }
   return [...found.entries()].map(([token, rules]) => ({ token, rules }));
