@@ -11,7 +11,8 @@
  * Machines here are shared and noisy: read the ratios (both sides measured in the same run,
  * interleaved), not the absolute numbers. BENCH_REPS (default 3, at least 3) and
  * BENCH_WRK_SECONDS (default 10) change the repetitions and the length of each wrk run;
- * BENCH_SIZES ("10/10,100/50") and BENCH_REVIEW_WORKERS ("100") the sizes, for a quick look.
+ * BENCH_SIZES ("10/10,100/50") and BENCH_REVIEW_WORKERS ("100") the sizes, for a quick look;
+ * BENCH_GROUPS ("synth,data", default all three) the groups that run.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -30,6 +31,13 @@ const SYNTH_SIZES: ReadonlyArray<readonly [number, number]> = (
   .map((s) => s.split('/').map(Number) as [number, number]);
 const REVIEW_WORKERS = (process.env.BENCH_REVIEW_WORKERS ?? '100,1000').split(',').map(Number);
 const REVIEW_POOLS = 10;
+const GROUPS = new Set((process.env.BENCH_GROUPS ?? 'synth,data,review').split(',').map((g) => g.trim()));
+for (const g of GROUPS) {
+  if (!['synth', 'data', 'review'].includes(g)) {
+    process.stderr.write(`bench: unknown group '${g}' in BENCH_GROUPS (synth, data, review)\n`);
+    process.exit(2);
+  }
+}
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'webfarm-bench-'));
 const f = (n: number, digits = 2) => n.toFixed(digits);
@@ -276,9 +284,9 @@ async function main(): Promise<void> {
   process.stdout.write(
     `webfarm bench: ${machine.cpus} CPUs, load ${machine.loadAverage.map((l) => l.toFixed(1)).join(' ')}, node ${machine.node}\n`,
   );
-  const synth = synthGroup();
-  const data = dataPlaneGroup(await dataPlane(WRK_SECONDS, REPS));
-  const review = reviewGroup();
+  const synth = GROUPS.has('synth') ? synthGroup() : undefined;
+  const data = GROUPS.has('data') ? dataPlaneGroup(await dataPlane(WRK_SECONDS, REPS)) : undefined;
+  const review = GROUPS.has('review') ? reviewGroup() : undefined;
   process.stdout.write(
     `\n## Targets (ratios from this run)\n\n` +
       table(
@@ -290,6 +298,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
     machine,
     reps: REPS,
+    groups: [...GROUPS],
     synth,
     dataPlane: data,
     review,
