@@ -46,8 +46,10 @@ describeWithNamespaces(
   ['nginx', 'haproxy', 'keepalived', 'cloud-init', 'python3'],
   'webfarm configs --local-paths on the balancer examples: checked and routing for real',
   () => {
-    const dir = tempDir('webfarm-lb-configs-');
-    const out = path.join(dir, 'out');
+    // Short names: HAProxy's stats socket lands under OUT and Unix socket paths have at most 97
+    // characters (`webfarm configs --local-paths` refuses a deeper OUT).
+    const dir = tempDir('wlb-');
+    const out = path.join(dir, 'o');
     const tag = `wc${process.pid % 100000}`;
     let lb: Netns;
     let back: Netns;
