@@ -151,10 +151,10 @@ export function keepalivedCheckCommand(path = '/etc/keepalived/keepalived.conf')
 
 /**
  * Renders `keepalived.conf` (mode `0600`: it holds the VRRP password). Validates the model
- * first; any mistake is one {@link ValidationError}.
+ * first; any mistake is one {@link ValidationError}, whose path starts with `where`
+ * (`keepalived`; a construct passes its own path followed by `keepalived`).
  */
-export function renderKeepalived(config: KeepalivedConfig): RenderedFile[] {
-  const where = 'keepalived';
+export function renderKeepalived(config: KeepalivedConfig, where = 'keepalived'): RenderedFile[] {
   const path = formatFilePath(config.path ?? '/etc/keepalived/keepalived.conf', {
     path: where,
     what: 'path',
@@ -168,21 +168,21 @@ export function renderKeepalived(config: KeepalivedConfig): RenderedFile[] {
       'use the host name, e.g. "lb-1"',
     );
   }
-  const script = resolveTrackScript(config.trackScript);
+  const script = resolveTrackScript(config.trackScript, where);
   if (!config.instances.length) {
     fail(where, 'instances', [], 'at least one VRRP instance', 'add an instance for the virtual IP');
   }
   const names: string[] = [];
   const routerIds = new Map<string, string>();
   const instances = config.instances.map((instance) => {
-    const resolved = resolveInstance(instance, script.name);
+    const resolved = resolveInstance(instance, script.name, where);
     checkUnique(where, 'instance name', instance.name, names);
     names.push(instance.name);
     const key = `${interfaceLabel(instance.interface)}/${instance.virtualRouterId}`;
     const taken = routerIds.get(key);
     if (taken !== undefined) {
       fail(
-        `keepalived instance '${instance.name}'`,
+        `${where} instance '${instance.name}'`,
         'virtualRouterId',
         instance.virtualRouterId,
         `a router id not used on ${interfaceLabel(instance.interface)} by another instance (instance '${taken}' uses it)`,
@@ -274,7 +274,10 @@ function scriptCommand(argv: readonly string[], ctx: QuoteContext): string {
   return `"${argv.join(' ')}"`;
 }
 
-function resolveTrackScript(track: KeepalivedTrackScript): {
+function resolveTrackScript(
+  track: KeepalivedTrackScript,
+  where: string,
+): {
   name: string;
   command: string;
   describe: string;
@@ -283,7 +286,7 @@ function resolveTrackScript(track: KeepalivedTrackScript): {
   fall: number;
   rise: number;
 } {
-  const path = 'keepalived trackScript';
+  const path = `${where} trackScript`;
   const name = track.name ?? 'chk_balancer';
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) {
     fail(path, 'name', name, 'letters, digits, "_" and "-"', 'e.g. "chk_balancer"');
@@ -351,11 +354,11 @@ function virtualAddress(value: string, ctx: QuoteContext): string {
   return value;
 }
 
-function resolveInstance(instance: KeepalivedInstance, scriptName: string): Item[] {
+function resolveInstance(instance: KeepalivedInstance, scriptName: string, where: string): Item[] {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(instance.name)) {
-    fail('keepalived', 'instance name', instance.name, 'letters, digits, "_" and "-"', 'e.g. "web_vip"');
+    fail(where, 'instance name', instance.name, 'letters, digits, "_" and "-"', 'e.g. "web_vip"');
   }
-  const path = `keepalived instance '${instance.name}'`;
+  const path = `${where} instance '${instance.name}'`;
   if (typeof instance.interface === 'string') {
     if (!/^[A-Za-z0-9._-]{1,15}$/.test(instance.interface)) {
       fail(

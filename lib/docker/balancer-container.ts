@@ -159,7 +159,7 @@ export class BalancerContainer extends Construct {
   /** Adds a pool (checked against the daemon's capabilities and renderer at once). */
   public addPool(id: string, options: PoolOptions): IBalancerPool {
     // The renderer's own checks, before the pool is registered.
-    return this.model.addPool(id, options, (pool) => this.daemon.render([pool], []));
+    return this.model.addPool(id, options, (pool) => this.daemon.render([pool], [], this.props.path));
   }
 
   /** Adds a listener (checked at once) and publishes its port(s). */
@@ -177,12 +177,14 @@ export class BalancerContainer extends Construct {
     }
     const pools = [...new Set([options.defaultPool, ...(options.rules ?? []).map((r) => r.pool)])];
     // The renderer's own checks, before the listener is registered.
-    return this.model.addListener(id, options, (listener) => this.daemon.render(pools, [listener]));
+    return this.model.addListener(id, options, (listener) =>
+      this.daemon.render(pools, [listener], this.props.path),
+    );
   }
 
   /** Every file uploaded into the container now: the base configuration and one per pool/listener. */
   public files(): HostFile[] {
-    const rendered = this.daemon.render(this.model.pools, this.model.listeners);
+    const rendered = this.daemon.render(this.model.pools, this.model.listeners, this.props.path);
     return [...rendered.base, ...rendered.pools].map((f) => ({
       path: f.path,
       content: f.content,

@@ -47,8 +47,15 @@ export interface BalancerDaemon {
   readonly managedDirectories: ManagedDirectory[];
   /** Port of the status page (stub_status, stats). */
   readonly statusPort: number;
-  /** Renders the files for these pools and listeners (throws ValidationError). */
-  render(pools: readonly IBalancerPool[], listeners: readonly IBalancerListener[]): BalancerFiles;
+  /**
+   * Renders the files for these pools and listeners; a mistake only the daemon's renderer finds
+   * is a ValidationError whose path starts with `path` (the balancer's construct path).
+   */
+  render(
+    pools: readonly IBalancerPool[],
+    listeners: readonly IBalancerListener[],
+    path: string,
+  ): BalancerFiles;
   /** The file of `pool`. */
   poolFile(pool: IBalancerPool): string;
   /** How the hosts are changed once a pool is run-time managed. */

@@ -128,22 +128,25 @@ export function haproxyDaemon(options: HaproxyDaemonOptions = {}): BalancerDaemo
       ],
       adminSocket: paths.adminSocket,
     },
-    render: (pools, listeners): BalancerFiles => ({
+    render: (pools, listeners, path): BalancerFiles => ({
       // The package's own haproxy.cfg serves until the first push; the whole file is pushed.
       base: [],
-      pools: renderHaproxy({
-        pools: haproxyPools(pools),
-        listeners: haproxyListeners(listeners),
-        ...(image ? { paths, log: 'stdout' } : {}),
-        stats: {
-          port: HAPROXY_STATS_PORT,
-          ...(password !== undefined ? { password } : {}),
-          ...(password !== undefined && options.statsOnEveryAddress !== false
-            ? { bindAddress: '0.0.0.0' }
-            : {}),
-          ...(options.statsAdmin ? { admin: true } : {}),
+      pools: renderHaproxy(
+        {
+          pools: haproxyPools(pools),
+          listeners: haproxyListeners(listeners),
+          ...(image ? { paths, log: 'stdout' } : {}),
+          stats: {
+            port: HAPROXY_STATS_PORT,
+            ...(password !== undefined ? { password } : {}),
+            ...(password !== undefined && options.statsOnEveryAddress !== false
+              ? { bindAddress: '0.0.0.0' }
+              : {}),
+            ...(options.statsAdmin ? { admin: true } : {}),
+          },
         },
-      }),
+        `${path} haproxy`,
+      ),
     }),
   };
 }

@@ -115,15 +115,20 @@ export function nginxDaemon(options: NginxDaemonOptions = {}): BalancerDaemon {
       pushReload: 'systemctl reload-or-restart nginx',
       extraFiles: [],
     },
-    render: (pools, listeners): BalancerFiles => {
-      const files = renderNginx({
-        pools: nginxPools(pools),
-        listeners: nginxListeners(listeners),
-        status: { port: NGINX_STATUS_PORT, adminCidrs: statusAllowedCidrs },
-        ...(options.timeouts ? { timeouts: options.timeouts } : {}),
-        ...(options.workerConnections !== undefined ? { workerConnections: options.workerConnections } : {}),
-        ...(image ? { paths, user: 'nginx' } : {}),
-      });
+    render: (pools, listeners, path): BalancerFiles => {
+      const files = renderNginx(
+        {
+          pools: nginxPools(pools),
+          listeners: nginxListeners(listeners),
+          status: { port: NGINX_STATUS_PORT, adminCidrs: statusAllowedCidrs },
+          ...(options.timeouts ? { timeouts: options.timeouts } : {}),
+          ...(options.workerConnections !== undefined
+            ? { workerConnections: options.workerConnections }
+            : {}),
+          ...(image ? { paths, user: 'nginx' } : {}),
+        },
+        `${path} nginx`,
+      );
       return {
         base: files.filter((f) => f.path === layout.mainConfig),
         pools: files.filter((f) => f.path !== layout.mainConfig),

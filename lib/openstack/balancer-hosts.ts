@@ -261,7 +261,7 @@ export class BalancerHosts extends Construct implements IConnectable {
     }
     // The renderer's own checks of the new pool, before it is registered (the others were
     // checked when added).
-    return this.model.addPool(id, options, (pool) => this.daemon.render([pool], []));
+    return this.model.addPool(id, options, (pool) => this.daemon.render([pool], [], this.props.path));
   }
 
   /**
@@ -297,7 +297,9 @@ export class BalancerHosts extends Construct implements IConnectable {
     // The renderer's own checks of the listener with the pools it routes to (their nodes too),
     // before it is registered; rendering every pool on every call would make building a big
     // balancer quadratic.
-    const listener = this.model.addListener(id, options, (l) => this.daemon.render(poolsOf(l), [l]));
+    const listener = this.model.addListener(id, options, (l) =>
+      this.daemon.render(poolsOf(l), [l], this.props.path),
+    );
     const peers = (options.allowedCidrs ?? [subnet.cidr]).map((c) => Peer.cidr(c));
     for (const port of listenerPorts(options)) {
       const rule = listener.protocol === 'udp' ? Port.udp(port) : Port.tcp(port);
@@ -315,7 +317,7 @@ export class BalancerHosts extends Construct implements IConnectable {
   public pushedFiles(): HostFile[] {
     const revision = this.model.revision;
     if (this.pushed?.revision !== revision) {
-      const rendered = this.daemon.render(this.model.pools, this.model.listeners);
+      const rendered = this.daemon.render(this.model.pools, this.model.listeners, this.props.path);
       const runtime = new Set(
         this.model.pools.filter((p) => p.options.runtimeManaged).map((p) => this.daemon.poolFile(p)),
       );
@@ -366,8 +368,8 @@ export class BalancerHosts extends Construct implements IConnectable {
   public bootstrapFiles(): HostFile[] {
     const rendered =
       this.delivery === 'user-data'
-        ? this.daemon.render(this.model.pools, this.model.listeners)
-        : this.daemon.render([], []);
+        ? this.daemon.render(this.model.pools, this.model.listeners, this.props.path)
+        : this.daemon.render([], [], this.props.path);
     return [
       ...(this.delivery === 'user-data' ? extraFiles(this.props) : []),
       ...[...rendered.base, ...(this.delivery === 'user-data' ? rendered.pools : [])].map((f) =>

@@ -151,29 +151,32 @@ export class KeepalivedPair extends Construct {
 
   /** `keepalived.conf` of `self`, peering with `peer`, at `priority` (150 first host, 100 second). */
   public configFor(self: KeepalivedMember, peer: KeepalivedMember, priority: number): RenderedFile[] {
-    return renderKeepalived({
-      routerId: self.hostName,
-      path: KEEPALIVED_CONFIG_PATH,
-      trackScript: {
-        command: ['/usr/bin/pgrep', '-F', this.pidFile],
-        intervalSeconds: 1,
-        timeoutSeconds: 1,
-        fall: 1,
-        rise: 2,
-      },
-      instances: [
-        {
-          name: 'balancer_vip',
-          interface: this.interface,
-          virtualRouterId: this.virtualRouterId,
-          priority,
-          sourceAddress: self.privateAddress,
-          peers: [peer.privateAddress],
-          password: this.password.result,
-          virtualAddresses: [this.address],
+    return renderKeepalived(
+      {
+        routerId: self.hostName,
+        path: KEEPALIVED_CONFIG_PATH,
+        trackScript: {
+          command: ['/usr/bin/pgrep', '-F', this.pidFile],
+          intervalSeconds: 1,
+          timeoutSeconds: 1,
+          fall: 1,
+          rise: 2,
         },
-      ],
-    });
+        instances: [
+          {
+            name: 'balancer_vip',
+            interface: this.interface,
+            virtualRouterId: this.virtualRouterId,
+            priority,
+            sourceAddress: self.privateAddress,
+            peers: [peer.privateAddress],
+            password: this.password.result,
+            virtualAddresses: [this.address],
+          },
+        ],
+      },
+      `${this.node.path} keepalived`,
+    );
   }
 }
 

@@ -704,3 +704,50 @@ bad('ZfsReplication', 'volumeSizeGb "10" (JS caller)', zfs({ volumeSizeGb: '10' 
 
 /** Every case, numbered. */
 export const CORPUS: readonly CorpusCase[] = cases;
+
+// --- Rules only the daemons' renderers know (their messages carry the construct path) ---------
+bad(
+  'NginxBalancer',
+  'hash on a header with "_" (nginx drops such headers)',
+  balancer('nginx', { algorithm: Algorithm.hashHeader('machine_id') }),
+  "Balancer nginx pool 'web'",
+  'machine_id',
+);
+bad(
+  'NginxBalancer',
+  'hash on a cookie with "-" (nginx cannot read it)',
+  balancer('nginx', { algorithm: Algorithm.hashCookie('my-session') }),
+  "Balancer nginx pool 'web'",
+  'my-session',
+);
+bad(
+  'NginxBalancer',
+  'source-ip stickiness with least connections',
+  balancer('nginx', { algorithm: Algorithm.leastConnections(), stickiness: Stickiness.sourceIp() }),
+  "Balancer nginx pool 'web'",
+);
+bad(
+  'NginxBalancer',
+  'a rule on a header with "_"',
+  (c) => {
+    const lb = nginx(c);
+    const web = lb.addPool('web', { port: 8080 });
+    lb.addListener('http', { port: 80, defaultPool: web, rules: [{ pool: web, header: { name: 'x_id' } }] });
+  },
+  "Balancer nginx listener 'http' rule 1",
+  'x_id',
+);
+bad(
+  'HaproxyBalancer',
+  'hash on a header HAProxy cannot name in a sample fetch',
+  balancer('haproxy', { algorithm: Algorithm.hashHeader('X!Id') }),
+  "Balancer haproxy pool 'web'",
+  'X!Id',
+);
+bad(
+  'HaproxyBalancer',
+  'a sticky cookie name HAProxy cannot write',
+  balancer('haproxy', { stickiness: Stickiness.insertCookie('id!x') }),
+  "Balancer haproxy pool 'web'",
+  'id!x',
+);

@@ -8,9 +8,12 @@ import { HAPROXY_TLS_CIPHERS, HaproxyConfig } from './types';
 /**
  * Renders `haproxy.cfg`. Validates the model first; any mistake is one {@link ValidationError}.
  * The file is mode `0600` when it holds the stats password.
+ *
+ * `path` starts every message (`haproxy listener 'http': …`); a construct passes its own path
+ * followed by `haproxy`, so a mistake found here names the balancer it was made on.
  */
-export function renderHaproxy(config: HaproxyConfig): RenderedFile[] {
-  const model = resolveModel(config);
+export function renderHaproxy(config: HaproxyConfig, path = 'haproxy'): RenderedFile[] {
+  const model = resolveModel(config, path);
   const sections: Section[] = [globalSection(model), defaultsSection(model)];
   if (model.stats) sections.push(...statsSections(model.stats, model.log !== false));
   for (const listener of model.listeners) sections.push(frontendSection(listener, model.log !== false));
@@ -306,7 +309,7 @@ function backendSection(pool: ResolvedPool): Section {
           active.method ?? 'GET',
           'uri',
           haproxyQuote(active.path ?? '/', {
-            path: `haproxy pool '${pool.name}'`,
+            path: pool.path,
             what: 'healthCheck.active.path',
           }),
         ],
@@ -317,7 +320,7 @@ function backendSection(pool: ResolvedPool): Section {
               'expect',
               'rstatus',
               haproxyQuote(statusRegex(code), {
-                path: `haproxy pool '${pool.name}'`,
+                path: pool.path,
                 what: 'healthCheck.active.expectedCodes',
               }),
             ],

@@ -18,9 +18,13 @@ import { SIMPLE_NAME } from './resolve';
 import { ResolvedListener, ResolvedPool } from './resolved';
 import { HaproxyListener, HaproxyRoutingRule, HaproxyTls } from './types';
 
-export function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]): ResolvedListener {
-  checkName('haproxy', 'listener name', listener.name);
-  const path = `haproxy listener '${listener.name}'`;
+export function resolveListener(
+  listener: HaproxyListener,
+  pools: ResolvedPool[],
+  where: string,
+): ResolvedListener {
+  checkName(where, 'listener name', listener.name);
+  const path = `${where} listener '${listener.name}'`;
   const port = literalNumber(listener.port, { path, what: 'port' });
   checkPort(path, 'port', port);
   const tls = listener.tls;
@@ -150,6 +154,7 @@ export function resolveListener(listener: HaproxyListener, pools: ResolvedPool[]
 
   return {
     name: listener.name,
+    path,
     mode,
     protocol,
     port,

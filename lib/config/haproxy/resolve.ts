@@ -31,27 +31,30 @@ import { HAPROXY_DEFAULT_PATHS, HaproxyConfig, HaproxyPaths, HaproxyPool, Haprox
 /** Header and cookie names HAProxy reads inside `hdr(…)`/`req.cook(…)` without quoting. */
 export const SIMPLE_NAME = /^[A-Za-z0-9_.-]+$/;
 
-export function resolveModel(config: HaproxyConfig): ResolvedModel {
-  const where = 'haproxy';
+/**
+ * Checks `config` and fills in the defaults. `where` starts every message: `haproxy`, or the
+ * construct path of the balancer followed by `haproxy` when a construct renders.
+ */
+export function resolveModel(config: HaproxyConfig, where = 'haproxy'): ResolvedModel {
   const given = config.paths ?? {};
   const paths: Required<HaproxyPaths> = {
     configFile: formatFilePath(given.configFile ?? HAPROXY_DEFAULT_PATHS.configFile, {
-      path: 'haproxy paths',
+      path: `${where} paths`,
       what: 'configFile',
     }),
     chroot:
       given.chroot === false
         ? false
         : formatFilePath(given.chroot ?? (HAPROXY_DEFAULT_PATHS.chroot as string), {
-            path: 'haproxy paths',
+            path: `${where} paths`,
             what: 'chroot',
           }),
     adminSocket: formatFilePath(given.adminSocket ?? HAPROXY_DEFAULT_PATHS.adminSocket, {
-      path: 'haproxy paths',
+      path: `${where} paths`,
       what: 'adminSocket',
     }),
     poolsDir: formatFilePath(given.poolsDir ?? HAPROXY_DEFAULT_PATHS.poolsDir, {
-      path: 'haproxy paths',
+      path: `${where} paths`,
       what: 'poolsDir',
     }),
   };
@@ -99,14 +102,14 @@ export function resolveModel(config: HaproxyConfig): ResolvedModel {
       pool.name,
       pools.map((p) => p.name),
     );
-    pools.push(resolvePool(pool));
+    pools.push(resolvePool(pool, where));
   }
 
   let stats: ResolvedStats | undefined;
   const usedPorts: number[] = [];
   if (config.stats !== false) {
     const s = config.stats ?? {};
-    const path = 'haproxy stats';
+    const path = `${where} stats`;
     const port = literalNumber(s.port ?? 8404, { path, what: 'port' });
     checkPort(path, 'port', port);
     usedPorts.push(port);
@@ -166,11 +169,11 @@ export function resolveModel(config: HaproxyConfig): ResolvedModel {
       listener.name,
       listeners.map((l) => l.name),
     );
-    const resolved = resolveListener(listener, pools);
+    const resolved = resolveListener(listener, pools, where);
     for (const port of [resolved.port, ...(resolved.redirectFromPort ? [resolved.redirectFromPort] : [])]) {
       if (usedPorts.includes(port)) {
         fail(
-          `haproxy listener '${listener.name}'`,
+          resolved.path,
           'port',
           port,
           `a port no other listener or the stats page uses (in use: ${usedPorts.join(', ')})`,
@@ -200,9 +203,9 @@ function quoteSecret(secret: string, ctx: { path: string; what: string }): strin
   }
 }
 
-function resolvePool(pool: HaproxyPool): ResolvedPool {
-  checkName('haproxy', 'pool name', pool.name);
-  const path = `haproxy pool '${pool.name}'`;
+function resolvePool(pool: HaproxyPool, where: string): ResolvedPool {
+  checkName(where, 'pool name', pool.name);
+  const path = `${where} pool '${pool.name}'`;
   const given = pool.protocol ?? 'http';
   if (given !== 'http' && given !== 'https' && given !== 'tcp') {
     requireCapability(HAPROXY_CAPABILITIES, path, 'pool protocol', given, false, ['http', 'https', 'tcp']);
@@ -271,6 +274,7 @@ function resolvePool(pool: HaproxyPool): ResolvedPool {
   });
   return {
     name: pool.name,
+    path,
     protocol,
     algorithm,
     stickiness: pool.stickiness,

@@ -12,6 +12,8 @@ import { HaproxyPaths, HaproxyTimeouts } from './types';
 
 export interface ResolvedPool {
   readonly name: string;
+  /** Where its messages point (`haproxy pool 'web'`, after the construct path when one renders). */
+  readonly path: string;
   readonly protocol: 'http' | 'https' | 'tcp';
   readonly algorithm: Algorithm;
   readonly stickiness?: Stickiness;
@@ -25,6 +27,8 @@ export interface ResolvedPool {
 
 export interface ResolvedListener {
   readonly name: string;
+  /** Where its messages point (`haproxy listener 'http'`, after the construct path when one renders). */
+  readonly path: string;
   readonly mode: 'http' | 'tcp';
   readonly protocol: ListenerProtocol;
   readonly port: number;

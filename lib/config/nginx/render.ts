@@ -13,9 +13,12 @@ import { NGINX_TLS_CIPHERS, NginxConfig } from './types';
  * is tried on the next node (`proxy_next_upstream error timeout http_502 http_503 http_504`), at
  * most `nextUpstreamTries` times. nginx does this for idempotent methods only (GET, HEAD, PUT,
  * DELETE, OPTIONS, TRACE); webfarm never adds `non_idempotent`, so a POST is never sent twice.
+ *
+ * `path` starts every message (`nginx listener 'http': …`); a construct passes its own path
+ * followed by `nginx`, so a mistake found here names the balancer it was made on.
  */
-export function renderNginx(config: NginxConfig): RenderedFile[] {
-  const model = resolveModel(config);
+export function renderNginx(config: NginxConfig, path = 'nginx'): RenderedFile[] {
+  const model = resolveModel(config, path);
   const files: RenderedFile[] = [{ path: model.layout.mainConfig, content: printNginx(baseConfig(model)) }];
   for (const pool of model.pools) {
     const dir = pool.stream ? model.layout.streamPoolsDir : model.layout.poolsDir;
@@ -313,10 +316,7 @@ function routingMaps(listener: ResolvedListener): Item[] {
           'map',
           [cond.source, variable],
           [
-            directive(
-              nginxQuote(cond.regex, { path: `nginx listener '${listener.name}'`, what: 'rule' }),
-              hit,
-            ),
+            directive(nginxQuote(cond.regex, { path: listener.path, what: 'rule' }), hit),
             directive('default', next),
           ],
         ),
@@ -476,7 +476,7 @@ function listenerFile(model: ResolvedModel, listener: ResolvedListener): Item[] 
 
   if (tls?.redirectFromPort !== undefined) {
     const listen = listener.bindAddress
-      ? `${formatHost(listener.bindAddress, { path: listener.name, what: 'bindAddress' })}:${tls.redirectFromPort}`
+      ? `${formatHost(listener.bindAddress, { path: listener.path, what: 'bindAddress' })}:${tls.redirectFromPort}`
       : String(tls.redirectFromPort);
     const target =
       listener.port === 443 ? 'https://$host$request_uri' : `https://$host:${listener.port}$request_uri`;

@@ -28,9 +28,10 @@ export function resolveListener(
   listener: NginxListener,
   pools: ResolvedPool[],
   streamEnabled: boolean,
+  where: string,
 ): ResolvedListener {
-  checkName('nginx', 'listener name', listener.name);
-  const path = `nginx listener '${listener.name}'`;
+  checkName(where, 'listener name', listener.name);
+  const path = `${where} listener '${listener.name}'`;
   const port = literalNumber(listener.port, { path, what: 'port' });
   checkPort(path, 'port', port);
   const terminate = listener.tls !== undefined && listener.tls.mode !== 'passthrough';
@@ -209,6 +210,7 @@ export function resolveListener(
 
   return {
     name: listener.name,
+    path,
     stream,
     protocol,
     listen: bindAddress ? `${formatHost(bindAddress, { path, what: 'bindAddress' })}:${port}` : String(port),

@@ -20,9 +20,12 @@ import { resolveListener } from './resolve-listener';
 import { ResolvedListener, ResolvedModel, ResolvedPool } from './resolved';
 import { NGINX_DEFAULT_PATHS, NginxConfig, NginxPaths, NginxPool, nginxLayout } from './types';
 
-export function resolveModel(config: NginxConfig): ResolvedModel {
-  const where = 'nginx';
-  const paths = resolvePaths(config.paths ?? {});
+/**
+ * Checks `config` and fills in the defaults. `where` starts every message: `nginx`, or the
+ * construct path of the balancer followed by `nginx` when a construct renders.
+ */
+export function resolveModel(config: NginxConfig, where = 'nginx'): ResolvedModel {
+  const paths = resolvePaths(config.paths ?? {}, `${where} paths`);
   const user = config.user ?? 'www-data';
   if (!isUnresolved(user) && !/^[a-z_][a-z0-9_-]{0,31}$/.test(user)) {
     fail(where, 'user', user, 'a Unix user name such as "www-data"', 'give the user the workers run as');
@@ -61,7 +64,7 @@ export function resolveModel(config: NginxConfig): ResolvedModel {
       pool.name,
       pools.map((p) => p.name),
     );
-    pools.push(resolvePool(pool, stream));
+    pools.push(resolvePool(pool, stream, where));
   }
 
   let status: ResolvedModel['status'];
@@ -89,8 +92,8 @@ export function resolveModel(config: NginxConfig): ResolvedModel {
       listener.name,
       listeners.map((l) => l.name),
     );
-    const resolved = resolveListener(listener, pools, stream);
-    const path = `nginx listener '${listener.name}'`;
+    const resolved = resolveListener(listener, pools, stream, where);
+    const path = resolved.path;
     for (const [i, port] of [
       resolved.port,
       ...(resolved.tls?.redirectFromPort ? [resolved.tls.redirectFromPort] : []),
@@ -135,15 +138,15 @@ export function nextUpstreamDefault(connectSeconds: number, readSeconds: number)
     : readSeconds;
 }
 
-function resolvePaths(given: NginxPaths): Required<NginxPaths> {
+function resolvePaths(given: NginxPaths, where: string): Required<NginxPaths> {
   const paths = { ...NGINX_DEFAULT_PATHS, ...given };
   for (const key of ['confDir', 'logDir', 'pidFile', 'tempDir', 'cacheDir'] as const) {
-    formatFilePath(paths[key], { path: 'nginx paths', what: key });
+    formatFilePath(paths[key], { path: where, what: key });
     paths[key] = paths[key].replace(/(.)\/+$/, '$1');
   }
   if (paths.modulesInclude !== false && !/^\/[A-Za-z0-9._/@+*-]*$/.test(paths.modulesInclude)) {
     fail(
-      'nginx paths',
+      where,
       'modulesInclude',
       paths.modulesInclude,
       'an absolute path or glob of letters, digits and ._/@+-*',
@@ -155,9 +158,9 @@ function resolvePaths(given: NginxPaths): Required<NginxPaths> {
 
 export const NGINX_HEADER_NAME = /^[A-Za-z0-9-]+$/;
 
-function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
-  checkName('nginx', 'pool name', pool.name);
-  const path = `nginx pool '${pool.name}'`;
+function resolvePool(pool: NginxPool, streamEnabled: boolean, where: string): ResolvedPool {
+  checkName(where, 'pool name', pool.name);
+  const path = `${where} pool '${pool.name}'`;
   const protocol = pool.protocol ?? 'http';
   if (!['http', 'https', 'tcp', 'udp'].includes(protocol)) {
     fail(path, 'protocol', protocol, '"http", "https", "tcp" or "udp"', 'say what the nodes speak');
@@ -246,6 +249,7 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean): ResolvedPool {
   });
   return {
     name: pool.name,
+    path,
     stream,
     protocol,
     algorithm,

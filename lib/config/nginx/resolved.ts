@@ -6,6 +6,8 @@ import { NginxLayout, NginxPaths, NginxTimeouts } from './types';
 
 export interface ResolvedPool {
   readonly name: string;
+  /** Where its messages point (`nginx pool 'web'`, after the construct path when one renders). */
+  readonly path: string;
   readonly stream: boolean;
   readonly protocol: 'http' | 'https' | 'tcp' | 'udp';
   readonly algorithm: Algorithm;
@@ -35,6 +37,8 @@ export interface ResolvedRule {
 
 export interface ResolvedListener {
   readonly name: string;
+  /** Where its messages point (`nginx listener 'http'`, after the construct path when one renders). */
+  readonly path: string;
   readonly stream: boolean;
   readonly protocol: ListenerProtocol;
   readonly listen: string;
