@@ -43,7 +43,7 @@ export class NsbootNginxStack extends TerraformStack {
         keepaliveConnections: 32,
       },
       listeners: [{ port: 80, allowedCidrs: ['0.0.0.0/0'], cache: { maxSizeMb: 1024, validSeconds: 600 } }],
-      sharedFiles: { mountPoint: '/srv/images', sizeGb: 200 },
+      sharedFiles: { mountPoint: '/srv/images', sizeGiB: 200 },
     });
     new TerraformOutput(this, 'address', { value: this.nsboot.address });
   }

@@ -66,7 +66,7 @@ export class SharedStateStack extends TerraformStack {
       image: 'Featured-Ubuntu24',
       flavor: 'm3.small',
       maxMemoryMb: 1024,
-      volumeSizeGb: 10,
+      dataVolume: { sizeGiB: 10 },
       adminAccess: admin,
     });
     redis.allowFrom(app);
@@ -78,7 +78,7 @@ export class SharedStateStack extends TerraformStack {
       image: 'Featured-Ubuntu24',
       flavor: 'm3.small',
       shares: ['images'],
-      volumeSizeGb: 200,
+      dataVolume: { sizeGiB: 200 },
       adminAccess: admin,
     });
     files.share('images').mountOn(app, '/srv/images');
@@ -89,7 +89,7 @@ export class SharedStateStack extends TerraformStack {
       image: 'Featured-Ubuntu24',
       flavor: 'm3.medium',
       replicas: 2,
-      volumeSizeGb: 200,
+      dataVolume: { sizeGiB: 200 },
       pool: 'nsboot0',
       dataset: 'images',
       adminAccess: admin,

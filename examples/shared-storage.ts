@@ -38,7 +38,7 @@ export class SharedStorageStack extends TerraformStack {
       network,
       image: 'Featured-Ubuntu24',
       flavor: 'm3.medium',
-      volumeSizeGb: 200,
+      dataVolume: { sizeGiB: 200 },
       adminAccess,
     };
     if (option === 'nfs') {

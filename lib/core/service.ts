@@ -59,7 +59,13 @@ export interface ServiceSharedFilesSpec {
   readonly name: string;
   /** Where every node sees the files. */
   readonly mountPoint: string;
-  /** Size of the storage in GiB. */
+  /** Size of the storage, GiB (2^30 bytes; OpenStack volume sizes are whole GiB). */
+  readonly sizeGiB: number;
+  /**
+   * The same size, under its old name (filled in by `LoadBalancedService` for platforms that
+   * still read it).
+   * @deprecated Use `sizeGiB` instead (the unit is GiB).
+   */
   readonly sizeGb: number;
 }
 

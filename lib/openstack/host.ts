@@ -8,6 +8,7 @@ import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { addTokenPreconditions } from '../core/token-checks';
 import { tokenRule } from '../core/token-rules';
+import { renamed } from '../core/renamed';
 import { checkInteger, checkName } from '../core/validate';
 import { BlockstorageVolumeV3 } from '../../.gen/providers/openstack/blockstorage-volume-v3';
 import { ComputeInstanceV2 } from '../../.gen/providers/openstack/compute-instance-v2';
@@ -59,8 +60,16 @@ export interface HostProps {
    */
   readonly name?: string;
   /**
-   * Boot from a new volume of this size (GiB) instead of the flavor's ephemeral disk.
+   * Boot from a new volume of this size, GiB (OpenStack volume sizes are whole GiB, 2^30 bytes),
+   * instead of the flavor's ephemeral disk.
    * @default - boot from the image on the flavor's disk
+   */
+  readonly bootVolumeSizeGiB?: number;
+  /**
+   * The old name of `bootVolumeSizeGiB`.
+   *
+   * @deprecated Use `bootVolumeSizeGiB` instead (the unit is GiB). Still accepted; giving both
+   * with different values is a `ValidationError`.
    */
   readonly bootVolumeSizeGb?: number;
   /**
@@ -85,10 +94,26 @@ export interface CloudConfigProducer {
   readonly produce: () => CloudConfig;
 }
 
-/** Props of {@link Host.addVolume}. */
+/**
+ * A data volume: the one volume shape of webfarm, taken by {@link Host.addVolume} and as
+ * `dataVolume` by `NfsServer`, `RedisHost`, `ZfsReplication` and (with a mount point)
+ * `WorkerGroup`.
+ */
 export interface HostVolumeOptions {
-  /** Size in GiB. */
-  readonly sizeGb: number;
+  /**
+   * Size in GiB (2^30 bytes). OpenStack volume sizes are whole GiB: Cinder's `size`, which the
+   * dashboard and the `openstack` CLI label "GB", is GiB. Required (or the deprecated `sizeGb`),
+   * except where a construct names its default.
+   * @default - none: required
+   */
+  readonly sizeGiB?: number;
+  /**
+   * The old name of `sizeGiB`.
+   *
+   * @deprecated Use `sizeGiB` instead (the unit is GiB). Still accepted; giving both with
+   * different values is a `ValidationError`.
+   */
+  readonly sizeGb?: number;
   /**
    * Cinder volume type.
    * @default - the cloud's default type
@@ -149,16 +174,21 @@ export class Host extends Construct implements IConnectable {
         fix: 'pass the group(s) that should govern this host',
       });
     }
-    if (props.bootVolumeSizeGb !== undefined) {
-      checkInteger(
-        path,
-        'bootVolumeSizeGb',
-        props.bootVolumeSizeGb,
-        1,
-        65536,
-        'give the boot volume size in GiB, e.g. 20',
-      );
+    for (const [what, value] of [
+      ['bootVolumeSizeGiB', props.bootVolumeSizeGiB],
+      ['bootVolumeSizeGb', props.bootVolumeSizeGb],
+    ] as const) {
+      if (value !== undefined) {
+        checkInteger(path, what, value, 1, 65536, 'give the boot volume size in GiB, e.g. 20');
+      }
     }
+    const bootVolumeSizeGiB = renamed(
+      path,
+      'bootVolumeSizeGiB',
+      props.bootVolumeSizeGiB,
+      'bootVolumeSizeGb',
+      props.bootVolumeSizeGb,
+    );
     for (const [what, value] of [
       ['image', props.image],
       ['flavor', props.flavor],
@@ -191,7 +221,7 @@ export class Host extends Construct implements IConnectable {
     this.privateAddress = Token.asString(Fn.element(this.port.allFixedIps, 0));
     this.instance = new ComputeInstanceV2(this, 'Resource', {
       name: this.hostName,
-      imageName: props.bootVolumeSizeGb === undefined ? props.image : undefined,
+      imageName: bootVolumeSizeGiB === undefined ? props.image : undefined,
       flavorName: props.flavor,
       keyPair: props.keyPairName,
       network: [{ port: this.port.id }],
@@ -204,7 +234,7 @@ export class Host extends Construct implements IConnectable {
         },
       }),
       ...(props.serverGroup ? { schedulerHints: [{ group: props.serverGroup.serverGroupId }] } : {}),
-      ...(props.bootVolumeSizeGb !== undefined
+      ...(bootVolumeSizeGiB !== undefined
         ? {
             blockDevice: [
               {
@@ -212,7 +242,7 @@ export class Host extends Construct implements IConnectable {
                 uuid: new DataOpenstackImagesImageV2(this, 'Image', { name: props.image, mostRecent: true })
                   .id,
                 destinationType: 'volume',
-                volumeSize: props.bootVolumeSizeGb,
+                volumeSize: bootVolumeSizeGiB,
                 bootIndex: 0,
                 deleteOnTermination: true,
               },
@@ -298,23 +328,24 @@ export class Host extends Construct implements IConnectable {
 
   /**
    * Adds a data volume, attached by its own attachment resource and protected from destroy by
-   * default. Construct ids are `Volume-<id>` and `Volume-<id>-Attachment`. A bigger `sizeGb`
+   * default. Construct ids are `Volume-<id>` and `Volume-<id>-Attachment`. A bigger `sizeGiB`
    * later extends the attached volume in place (`enable_online_resize`); the file system on it is
    * not grown by this (e.g. `resize2fs` on the host). A smaller one cannot be applied: Cinder
    * volumes do not shrink.
    */
   public addVolume(id: string, options: HostVolumeOptions): HostVolume {
+    const sizeGiB = renamed(this.node.path, 'sizeGiB', options.sizeGiB, 'sizeGb', options.sizeGb) as number;
     checkInteger(
       this.node.path,
       `size of volume '${id}'`,
-      options.sizeGb,
+      sizeGiB,
       1,
       65536,
       'give the size in GiB, e.g. 100',
     );
     const volume = new BlockstorageVolumeV3(this, `Volume-${id}`, {
       name: `${this.hostName}-${id}`,
-      size: options.sizeGb,
+      size: sizeGiB,
       ...(options.volumeType ? { volumeType: options.volumeType } : {}),
       description: `webfarm data volume of ${this.node.path}`,
       // Growing an attached volume: provider 3.x extends it in place only with this (Cinder API
@@ -332,4 +363,50 @@ export class Host extends Construct implements IConnectable {
 
 function isProducer(fragment: CloudConfig | CloudConfigProducer): fragment is CloudConfigProducer {
   return typeof (fragment as CloudConfigProducer).produce === 'function';
+}
+
+/** A construct's data-volume props: `dataVolume`, and the deprecated flat names. @internal */
+export interface DataVolumeProps {
+  /** The volume. */
+  readonly dataVolume?: HostVolumeOptions;
+  /** Deprecated `dataVolume.sizeGiB`. */
+  readonly volumeSizeGb?: number;
+  /** Deprecated `dataVolume.volumeType`. */
+  readonly volumeType?: string;
+  /** Deprecated `dataVolume.preventDestroy`. */
+  readonly retainData?: boolean;
+}
+
+/**
+ * The data volume a construct's props ask for, from `dataVolume` or the deprecated flat
+ * `volumeSizeGb`/`volumeType`/`retainData` (both with different values: a `ValidationError`).
+ * The size is checked under the name it was given by; `preventDestroy` defaults to true.
+ * @internal
+ */
+export function dataVolumeOf(
+  path: string,
+  props: DataVolumeProps,
+  defaults: { readonly sizeGiB?: number; readonly example: number },
+): HostVolumeOptions {
+  const dv = props.dataVolume ?? {};
+  const fix = `give the size in GiB, e.g. ${defaults.example}`;
+  for (const [what, value] of [
+    ['dataVolume.sizeGiB', dv.sizeGiB],
+    ['dataVolume.sizeGb', dv.sizeGb],
+    ['volumeSizeGb', props.volumeSizeGb],
+  ] as const) {
+    if (value !== undefined) checkInteger(path, what, value, 1, 65536, fix);
+  }
+  const inner = renamed(path, 'dataVolume.sizeGiB', dv.sizeGiB, 'dataVolume.sizeGb', dv.sizeGb);
+  const sizeGiB =
+    renamed(path, 'dataVolume.sizeGiB', inner, 'volumeSizeGb', props.volumeSizeGb) ?? defaults.sizeGiB;
+  // Neither name given, and no default: the same error as an invalid size.
+  if (sizeGiB === undefined)
+    checkInteger(path, 'dataVolume.sizeGiB', sizeGiB as unknown as number, 1, 65536, fix);
+  return {
+    sizeGiB,
+    volumeType: renamed(path, 'dataVolume.volumeType', dv.volumeType, 'volumeType', props.volumeType),
+    preventDestroy:
+      renamed(path, 'dataVolume.preventDestroy', dv.preventDestroy, 'retainData', props.retainData) ?? true,
+  };
 }

@@ -14,7 +14,7 @@ import {
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
 import { IAdminAccess, keyPairNameOf } from './admin-access';
-import { Host, HostVolume } from './host';
+import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
 import { INetwork } from './network';
 import { SecurityGroup } from './security-group';
@@ -53,19 +53,33 @@ export interface NfsServerProps {
    * on its own. Names are lowercase DNS labels.
    */
   readonly shares: string[];
-  /** Size of the data volume, GiB. */
-  readonly volumeSizeGb: number;
   /**
-   * Cinder volume type.
-   * @default - the cloud's default type
+   * The data volume holding the shares: `sizeGiB` (required), `volumeType`, and
+   * `preventDestroy` (default true: `lifecycle.prevent_destroy`, so `terraform destroy` stops
+   * with an error instead of deleting the files; set `false` only for throw-away environments).
+   * Replacing the instance never touches the volume either way.
+   * @default - none: give `dataVolume.sizeGiB` (or the deprecated `volumeSizeGb`)
+   */
+  readonly dataVolume?: HostVolumeOptions;
+  /**
+   * The old name of `dataVolume.sizeGiB`.
+   *
+   * @deprecated Use `dataVolume.sizeGiB` instead (one volume shape, the unit is GiB). Still
+   * accepted; giving both with different values is a `ValidationError`.
+   */
+  readonly volumeSizeGb?: number;
+  /**
+   * The old name of `dataVolume.volumeType`.
+   *
+   * @deprecated Use `dataVolume.volumeType` instead. Still accepted; giving both with different
+   * values is a `ValidationError`.
    */
   readonly volumeType?: string;
   /**
-   * Keep the data volume when the stack is destroyed (`lifecycle.prevent_destroy`: `terraform
-   * destroy` stops with an error instead of deleting the files). Set `false` only for
-   * throw-away environments: the volume and every file on it is then deleted with the stack.
-   * Replacing the instance never touches the volume either way.
-   * @default true
+   * The old name of `dataVolume.preventDestroy`.
+   *
+   * @deprecated Use `dataVolume.preventDestroy` instead (the name every construct uses). Still
+   * accepted; giving both with different values is a `ValidationError`.
    */
   readonly retainData?: boolean;
   /**
@@ -186,7 +200,7 @@ export class NfsShare {
  * `share.mountOn(workers, '/srv/images')` names.
  *
  * ```ts
- * const nfs = new NfsServer(this, 'Files', { network, image, flavor, shares: ['images'], volumeSizeGb: 200 });
+ * const nfs = new NfsServer(this, 'Files', { network, image, flavor, shares: ['images'], dataVolume: { sizeGiB: 200 } });
  * nfs.share('images').mountOn(workers, '/srv/images');
  * ```
  *
@@ -238,7 +252,7 @@ export class NfsServer extends Construct implements IConnectable {
       }
       this.shares.set(share, new NfsShare(this, share, `${NFS_ROOT}/${share}`));
     }
-    checkInteger(path, 'volumeSizeGb', props.volumeSizeGb, 1, 65536, 'give the size in GiB, e.g. 100');
+    const dataVolume = dataVolumeOf(path, props, { example: 100 });
     if (props.threads !== undefined) {
       checkInteger(path, 'threads', props.threads, 1, 1024, 'give the number of nfsd threads, e.g. 16');
     }
@@ -290,11 +304,7 @@ export class NfsServer extends Construct implements IConnectable {
       serverGroup: props.serverGroup,
     });
     this.privateAddress = this.host.privateAddress;
-    this.volume = this.host.addVolume('data', {
-      sizeGb: props.volumeSizeGb,
-      volumeType: props.volumeType,
-      preventDestroy: props.retainData ?? true,
-    });
+    this.volume = this.host.addVolume('data', dataVolume);
     const [uid, gid] = owner.split(':');
     this.host.addCloudConfig({
       packages: ['nfs-kernel-server'],

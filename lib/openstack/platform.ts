@@ -18,6 +18,7 @@ import { NfsServer } from './nfs-server';
 import { NginxBalancer, NginxBalancerProps } from './nginx-balancer';
 import { OctaviaBalancer, OctaviaBalancerProps } from './octavia';
 import { RedisHost } from './redis-host';
+import { HostVolumeOptions } from './host';
 import { WorkerApp } from '../hosting/app';
 import { WorkerGroup, WorkerPlacement } from './worker-group';
 
@@ -34,8 +35,15 @@ export interface OpenStackRedisOptions {
    */
   readonly maxMemoryMb?: number;
   /**
-   * Size of its data volume, GiB.
-   * @default 10
+   * Its data volume (as `RedisHostProps.dataVolume`).
+   * @default - 10 GiB of the cloud's default type, destroy refused
+   */
+  readonly dataVolume?: HostVolumeOptions;
+  /**
+   * The old name of `dataVolume.sizeGiB`.
+   *
+   * @deprecated Use `dataVolume.sizeGiB` instead (one volume shape, the unit is GiB). Still
+   * accepted; giving both with different values is a `ValidationError`.
    */
   readonly volumeSizeGb?: number;
 }
@@ -208,6 +216,7 @@ export class OpenStackPlatform<B extends IBalancer> implements IServicePlatform<
       flavor: p.redis?.flavor ?? p.flavor,
       name: `${name}-redis`,
       maxMemoryMb: p.redis?.maxMemoryMb,
+      dataVolume: p.redis?.dataVolume,
       volumeSizeGb: p.redis?.volumeSizeGb,
       keyPair: p.keyPair,
       adminAccess: p.adminAccess,
@@ -228,7 +237,7 @@ export class OpenStackPlatform<B extends IBalancer> implements IServicePlatform<
       flavor: p.sharedFiles?.flavor ?? p.flavor,
       name: `${spec.name}-files`,
       shares: [spec.name],
-      volumeSizeGb: spec.sizeGb,
+      dataVolume: { sizeGiB: spec.sizeGiB ?? spec.sizeGb },
       keyPair: p.keyPair,
       adminAccess: p.adminAccess,
     });

@@ -14,7 +14,7 @@ import {
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
 import { IAdminAccess, keyPairNameOf } from './admin-access';
-import { Host, HostVolume } from './host';
+import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
 import { INetwork } from './network';
 import { generatedSecret } from '../hosting/secrets';
@@ -38,22 +38,34 @@ export interface RedisHostProps {
    */
   readonly name?: string;
   /**
-   * Size of the data volume (the append-only file lives there), GiB.
-   * @default 10
+   * The data volume (the append-only file lives there): `sizeGiB` (default 10), `volumeType`,
+   * and `preventDestroy` (default true: `lifecycle.prevent_destroy`, so `terraform destroy`, or
+   * a change that would replace the volume, stops with an error instead of deleting the data;
+   * set `false` only for throw-away environments, the volume and every message and key in it
+   * are then deleted with the stack). Replacing the instance never touches the volume either
+   * way (it is a separate resource, attached by a separate attachment).
+   * @default - 10 GiB of the cloud's default type, destroy refused
+   */
+  readonly dataVolume?: HostVolumeOptions;
+  /**
+   * The old name of `dataVolume.sizeGiB`.
+   *
+   * @deprecated Use `dataVolume.sizeGiB` instead (one volume shape, the unit is GiB). Still
+   * accepted; giving both with different values is a `ValidationError`.
    */
   readonly volumeSizeGb?: number;
   /**
-   * Cinder volume type of the data volume.
-   * @default - the cloud's default type
+   * The old name of `dataVolume.volumeType`.
+   *
+   * @deprecated Use `dataVolume.volumeType` instead. Still accepted; giving both with different
+   * values is a `ValidationError`.
    */
   readonly volumeType?: string;
   /**
-   * Keep the data volume when the stack is destroyed: `lifecycle.prevent_destroy`, so
-   * `terraform destroy` (or a change that would replace the volume) stops with an error instead of
-   * deleting the data. Set `false` only for throw-away environments: the volume, and every
-   * message and key in it, is then deleted with the stack. Replacing the instance never touches
-   * the volume either way (it is a separate resource, attached by a separate attachment).
-   * @default true
+   * The old name of `dataVolume.preventDestroy`.
+   *
+   * @deprecated Use `dataVolume.preventDestroy` instead (the name every construct uses). Still
+   * accepted; giving both with different values is a `ValidationError`.
    */
   readonly retainData?: boolean;
   /**
@@ -164,9 +176,7 @@ export class RedisHost extends Construct implements IConnectable {
     const name = props.name ?? id.toLowerCase();
     this.database = props.database ?? 0;
     checkInteger(path, 'database', this.database, 0, 15, 'give a database number from 0 to 15');
-    if (props.volumeSizeGb !== undefined) {
-      checkInteger(path, 'volumeSizeGb', props.volumeSizeGb, 1, 65536, 'give the size in GiB, e.g. 10');
-    }
+    const dataVolume = dataVolumeOf(path, props, { sizeGiB: 10, example: 10 });
     if (props.passwordLength !== undefined) {
       checkInteger(path, 'passwordLength', props.passwordLength, 16, 256, 'use at least 16, e.g. 32');
     }
@@ -211,11 +221,7 @@ export class RedisHost extends Construct implements IConnectable {
       serverGroup: props.serverGroup,
     });
     this.privateAddress = this.host.privateAddress;
-    this.volume = this.host.addVolume('data', {
-      sizeGb: props.volumeSizeGb ?? 10,
-      volumeType: props.volumeType,
-      preventDestroy: props.retainData ?? true,
-    });
+    this.volume = this.host.addVolume('data', dataVolume);
 
     this.redisConf = renderRedisConf(
       {

@@ -6,8 +6,9 @@ import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
 import { checkInteger, checkName, checkPort, parseCidr } from '../core/validate';
+import { renamed } from '../core/renamed';
 import { IAdminAccess, keyPairNameOf } from './admin-access';
-import { Host, HostVolume } from './host';
+import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
 import { INetwork } from './network';
 import { ResolvedRoles, WorkerRoles } from '../hosting/roles';
@@ -32,20 +33,11 @@ const MAX_NODES = 1000;
 /** Placement of a group's nodes on hypervisors. */
 export type WorkerPlacement = 'anti-affinity' | 'soft-anti-affinity';
 
-/** A data volume on every node of a group. */
-export interface WorkerDataVolume {
-  /** Size in GiB. */
-  readonly sizeGb: number;
-  /**
-   * Cinder volume type.
-   * @default - the cloud's default type
-   */
-  readonly volumeType?: string;
-  /**
-   * Refuse `terraform destroy` of the volumes (`prevent_destroy`, DESIGN decision 8).
-   * @default true
-   */
-  readonly preventDestroy?: boolean;
+/**
+ * A data volume on every node of a group: the one volume shape (`sizeGiB`, `volumeType`,
+ * `preventDestroy`, default true: `prevent_destroy`, DESIGN decision 8) and where to mount it.
+ */
+export interface WorkerDataVolume extends HostVolumeOptions {
   /**
    * Where to mount it. At first boot the node runs webfarm's data-volume bootstrap
    * (`webfarm-prepare-volume`): wait for the attachment, make an ext4 file system ONLY when
@@ -133,8 +125,16 @@ export interface WorkerGroupProps {
    */
   readonly roles?: WorkerRoles;
   /**
-   * Boot from a new volume of this size (GiB), deleted with the instance.
+   * Boot from a new volume of this size, GiB (OpenStack volume sizes are whole GiB, 2^30 bytes),
+   * deleted with the instance.
    * @default - boot from the image on the flavor's disk
+   */
+  readonly bootVolumeSizeGiB?: number;
+  /**
+   * The old name of `bootVolumeSizeGiB`.
+   *
+   * @deprecated Use `bootVolumeSizeGiB` instead (the unit is GiB). Still accepted; giving both
+   * with different values is a `ValidationError`.
    */
   readonly bootVolumeSizeGb?: number;
   /**
@@ -191,6 +191,8 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   private readonly props: WorkerGroupProps;
   private readonly hostsByName = new Map<string, Host>();
   private readonly volumesByName = new Map<string, HostVolume>();
+  private readonly bootVolumeSizeGiB?: number;
+  private readonly dataVolumeOptions?: HostVolumeOptions;
   private readonly environment: GroupEnvironment;
   private readonly fragments: CloudConfig[] = [];
   private readonly app?: WorkerAppConfig;
@@ -221,25 +223,21 @@ export class WorkerGroup extends Construct implements IWorkerPool {
       });
     }
     if (props.appPort !== undefined) checkPort(path, 'appPort', props.appPort);
-    if (props.bootVolumeSizeGb !== undefined) {
-      checkInteger(
-        path,
-        'bootVolumeSizeGb',
-        props.bootVolumeSizeGb,
-        1,
-        65536,
-        'give the size in GiB, e.g. 20',
-      );
+    for (const [what, value] of [
+      ['bootVolumeSizeGiB', props.bootVolumeSizeGiB],
+      ['bootVolumeSizeGb', props.bootVolumeSizeGb],
+    ] as const) {
+      if (value !== undefined) checkInteger(path, what, value, 1, 65536, 'give the size in GiB, e.g. 20');
     }
+    this.bootVolumeSizeGiB = renamed(
+      path,
+      'bootVolumeSizeGiB',
+      props.bootVolumeSizeGiB,
+      'bootVolumeSizeGb',
+      props.bootVolumeSizeGb,
+    );
     if (props.dataVolume) {
-      checkInteger(
-        path,
-        'dataVolume.sizeGb',
-        props.dataVolume.sizeGb,
-        1,
-        65536,
-        'give the size in GiB, e.g. 100',
-      );
+      this.dataVolumeOptions = dataVolumeOf(path, { dataVolume: props.dataVolume }, { example: 100 });
       if (props.dataVolume.mountPoint !== undefined) {
         checkAbsolutePath(path, 'dataVolume.mountPoint', props.dataVolume.mountPoint);
         if (props.dataVolume.owner !== undefined && !OWNER.test(props.dataVolume.owner)) {
@@ -444,18 +442,11 @@ export class WorkerGroup extends Construct implements IWorkerPool {
       role: 'worker',
       serverGroup: this.serverGroup,
       name: nodeName,
-      bootVolumeSizeGb: props.bootVolumeSizeGb,
+      bootVolumeSizeGiB: this.bootVolumeSizeGiB,
     });
     this.hostsByName.set(nodeName, host);
-    if (props.dataVolume) {
-      this.volumesByName.set(
-        nodeName,
-        host.addVolume('data', {
-          sizeGb: props.dataVolume.sizeGb,
-          volumeType: props.dataVolume.volumeType,
-          preventDestroy: props.dataVolume.preventDestroy,
-        }),
-      );
+    if (this.dataVolumeOptions) {
+      this.volumesByName.set(nodeName, host.addVolume('data', this.dataVolumeOptions));
     }
     host.addCloudConfig({ produce: () => this.nodeCloudConfig(nodeName) });
   }

@@ -22,7 +22,7 @@ import {
 } from '../config/zfs';
 import { ValidationError } from '../core/errors';
 import { IAdminAccess, keyPairNameOf } from './admin-access';
-import { Host, HostVolume } from './host';
+import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair, KeyPair } from './keypair';
 import { INetwork } from './network';
 import { INfsClients } from './nfs-server';
@@ -39,18 +39,33 @@ export interface ZfsReplicationProps {
   readonly flavor: string;
   /** Number of replicas, named `<name>-replica-1` … `<name>-replica-<n>`. At least 1. */
   readonly replicas: number;
-  /** Size of each host's data volume (one per host, holding its pool), GiB. */
-  readonly volumeSizeGb: number;
   /**
-   * Cinder volume type.
-   * @default - the cloud's default type
+   * Each host's data volume (one per host, holding its pool): `sizeGiB` (required),
+   * `volumeType`, and `preventDestroy` (default true: `lifecycle.prevent_destroy`; set `false`
+   * only for throw-away environments, the pools and all their data are then deleted with the
+   * stack). Replacing an instance never touches its volume either way.
+   * @default - none: give `dataVolume.sizeGiB` (or the deprecated `volumeSizeGb`)
+   */
+  readonly dataVolume?: HostVolumeOptions;
+  /**
+   * The old name of `dataVolume.sizeGiB`.
+   *
+   * @deprecated Use `dataVolume.sizeGiB` instead (one volume shape, the unit is GiB). Still
+   * accepted; giving both with different values is a `ValidationError`.
+   */
+  readonly volumeSizeGb?: number;
+  /**
+   * The old name of `dataVolume.volumeType`.
+   *
+   * @deprecated Use `dataVolume.volumeType` instead. Still accepted; giving both with different
+   * values is a `ValidationError`.
    */
   readonly volumeType?: string;
   /**
-   * Keep every data volume when the stack is destroyed (`lifecycle.prevent_destroy`). Set
-   * `false` only for throw-away environments: the pools and all their data are then deleted
-   * with the stack. Replacing an instance never touches its volume either way.
-   * @default true
+   * The old name of `dataVolume.preventDestroy`.
+   *
+   * @deprecated Use `dataVolume.preventDestroy` instead (the name every construct uses). Still
+   * accepted; giving both with different values is a `ValidationError`.
    */
   readonly retainData?: boolean;
   /**
@@ -170,7 +185,7 @@ export class ZfsReplication extends Construct implements IConnectable {
     const name = props.name ?? id.toLowerCase();
     checkName(path, 'name', name);
     checkInteger(path, 'replicas', props.replicas, 1, 16, 'give the number of replicas, at least 1');
-    checkInteger(path, 'volumeSizeGb', props.volumeSizeGb, 1, 65536, 'give the size in GiB, e.g. 100');
+    const dataVolume = dataVolumeOf(path, props, { example: 100 });
     const pool = props.pool ?? 'tank';
     checkZfsPool(path, pool);
     const datasetName = props.dataset ?? 'data';
@@ -197,7 +212,6 @@ export class ZfsReplication extends Construct implements IConnectable {
         fix: 'use "soft-anti-affinity" when the cloud has fewer hypervisors than hosts',
       });
     }
-    const retain = props.retainData ?? true;
 
     this.primaryGroup = new SecurityGroup(this, 'PrimaryGroup', {
       description: `webfarm zfs primary ${path}`,
@@ -229,11 +243,7 @@ export class ZfsReplication extends Construct implements IConnectable {
       });
     const volumes = new Map<string, HostVolume>();
     const volumeOf = (h: Host): HostVolume => {
-      const v = h.addVolume('data', {
-        sizeGb: props.volumeSizeGb,
-        volumeType: props.volumeType,
-        preventDestroy: retain,
-      });
+      const v = h.addVolume('data', dataVolume);
       volumes.set(h.hostName, v);
       return v;
     };

@@ -11,7 +11,8 @@ import {
 import { IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { IServicePlatform, IServiceRedis, IServiceWorkers, ServiceRoles } from '../core/service';
-import { checkName } from '../core/validate';
+import { renamed } from '../core/renamed';
+import { checkInteger, checkName } from '../core/validate';
 
 /** A pool of the service: how the balancer picks and checks nodes (the port is the service's). */
 export interface ServicePoolOptions extends Omit<PoolOptions, 'port'> {
@@ -57,8 +58,19 @@ export interface ServiceRedisOptions {
 export interface ServiceSharedFilesOptions {
   /** Where every node sees the files, e.g. `/srv/images`. */
   readonly mountPoint: string;
-  /** Size in GiB. */
-  readonly sizeGb: number;
+  /**
+   * Size, GiB (2^30 bytes; OpenStack volume sizes are whole GiB). Required (or the deprecated
+   * `sizeGb`).
+   * @default - none: required
+   */
+  readonly sizeGiB?: number;
+  /**
+   * The old name of `sizeGiB`.
+   *
+   * @deprecated Use `sizeGiB` instead (the unit is GiB). Still accepted; giving both with
+   * different values is a `ValidationError`.
+   */
+  readonly sizeGb?: number;
 }
 
 /** Props of {@link LoadBalancedService}. */
@@ -213,10 +225,20 @@ export class LoadBalancedService<
       this.redis = redis;
     }
     if (props.sharedFiles) {
+      const { sizeGiB, sizeGb, mountPoint } = props.sharedFiles;
+      const size = renamed(this.node.path, 'sharedFiles.sizeGiB', sizeGiB, 'sharedFiles.sizeGb', sizeGb);
+      checkInteger(
+        this.node.path,
+        'sharedFiles.sizeGiB',
+        size as number,
+        1,
+        65536,
+        'give the size in GiB, e.g. 100',
+      );
       this.sharedFiles = platform.createSharedFiles(
         this,
         'Files',
-        { name: this.name, ...props.sharedFiles },
+        { name: this.name, mountPoint, sizeGiB: size as number, sizeGb: size as number },
         this.workers,
       );
     }

@@ -1,0 +1,174 @@
+import { TerraformStack, Testing } from '../../lib/core/cdk';
+import { ValidationError } from '../../lib/core/errors';
+import { renamed } from '../../lib/core/renamed';
+import { Network, NfsServer, RedisHost, WorkerGroup, ZfsReplication } from '../../lib/openstack';
+import { Host } from '../../lib/openstack/host';
+import { OpenStackPlatform } from '../../lib/openstack/platform';
+import { LoadBalancedService } from '../../lib/patterns/load-balanced-service';
+import { SecurityGroup } from '../../lib/openstack/security-group';
+import { expectRejected } from '../support/assert';
+
+// One name per concept (issue 14): every deprecated name still synthesizes exactly what the new
+// name does, and giving both with different values is one ValidationError naming both.
+
+/** The synthesized JSON of a stack `build` fills. */
+function synth(build: (stack: TerraformStack, network: ReturnType<typeof Network.fromId>) => void): string {
+  const stack = new TerraformStack(Testing.app(), 'test');
+  const network = Network.fromId('net-1', 'subnet-1', '10.0.0.0/24');
+  build(stack, network);
+  return Testing.synth(stack, true);
+}
+
+/** The error `fn` throws (it must throw a ValidationError). */
+function rejection(fn: () => unknown): ValidationError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ValidationError);
+    return e as ValidationError;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+const base = { image: 'Featured-Ubuntu24', flavor: 'm3.small' };
+
+describe('renamed', () => {
+  it('takes the new value, else the old one, and accepts both when equal', () => {
+    expect(renamed('p', 'b', 2, 'a', undefined)).toBe(2);
+    expect(renamed('p', 'b', undefined, 'a', 1)).toBe(1);
+    expect(renamed('p', 'b', ['x'], 'a', ['x'])).toEqual(['x']);
+    expect(renamed('p', 'b', undefined, 'a', undefined)).toBeUndefined();
+  });
+
+  it('refuses two different values with one message naming both', () => {
+    expectRejected(
+      () => renamed('stack/Files', 'dataVolume.sizeGiB', 200, 'volumeSizeGb', 100),
+      'stack/Files: volumeSizeGb and dataVolume.sizeGiB {"volumeSizeGb":100,"dataVolume.sizeGiB":200} is not allowed; ' +
+        'allowed: one of the two (volumeSizeGb is the deprecated name of dataVolume.sizeGiB). Fix: give dataVolume.sizeGiB only',
+    );
+  });
+});
+
+describe('data volumes: one shape (dataVolume: { sizeGiB, volumeType, preventDestroy })', () => {
+  const cases: Array<{
+    readonly name: string;
+    readonly make: (stack: TerraformStack, network: ReturnType<typeof Network.fromId>, v: object) => void;
+    readonly old: object;
+    readonly now: object;
+    readonly conflict: object;
+    readonly what: string;
+  }> = [
+    {
+      name: 'NfsServer volumeSizeGb/volumeType/retainData',
+      make: (stack, network, v) =>
+        new NfsServer(stack, 'Files', { ...base, network, shares: ['images'], ...v }),
+      old: { volumeSizeGb: 200, volumeType: 'ssd', retainData: false },
+      now: { dataVolume: { sizeGiB: 200, volumeType: 'ssd', preventDestroy: false } },
+      conflict: { volumeSizeGb: 100, dataVolume: { sizeGiB: 200 } },
+      what: 'volumeSizeGb and dataVolume.sizeGiB',
+    },
+    {
+      name: 'RedisHost volumeSizeGb/retainData',
+      make: (stack, network, v) => new RedisHost(stack, 'Redis', { ...base, network, ...v }),
+      old: { volumeSizeGb: 20, retainData: false },
+      now: { dataVolume: { sizeGiB: 20, preventDestroy: false } },
+      conflict: { retainData: true, dataVolume: { sizeGiB: 10, preventDestroy: false } },
+      what: 'retainData and dataVolume.preventDestroy',
+    },
+    {
+      name: 'ZfsReplication volumeSizeGb/volumeType/retainData',
+      make: (stack, network, v) => new ZfsReplication(stack, 'Zfs', { ...base, network, replicas: 1, ...v }),
+      old: { volumeSizeGb: 100, volumeType: 'ssd', retainData: false },
+      now: { dataVolume: { sizeGiB: 100, volumeType: 'ssd', preventDestroy: false } },
+      conflict: { volumeType: 'ssd', dataVolume: { sizeGiB: 100, volumeType: 'hdd' } },
+      what: 'volumeType and dataVolume.volumeType',
+    },
+    {
+      name: 'WorkerGroup dataVolume.sizeGb and bootVolumeSizeGb',
+      make: (stack, network, v) => new WorkerGroup(stack, 'Web', { ...base, network, count: 2, ...v }),
+      old: { bootVolumeSizeGb: 20, dataVolume: { sizeGb: 50, mountPoint: '/srv/data' } },
+      now: { bootVolumeSizeGiB: 20, dataVolume: { sizeGiB: 50, mountPoint: '/srv/data' } },
+      conflict: { bootVolumeSizeGb: 20, bootVolumeSizeGiB: 30 },
+      what: 'bootVolumeSizeGb and bootVolumeSizeGiB',
+    },
+    {
+      name: 'Host.addVolume sizeGb and bootVolumeSizeGb',
+      make: (stack, network, v) => {
+        const { boot, volume } = v as { boot: object; volume: { sizeGb?: number; sizeGiB?: number } };
+        const group = new SecurityGroup(stack, 'Group', { description: 'g' });
+        new Host(stack, 'Host', { ...base, network, securityGroups: [group], ...boot }).addVolume(
+          'data',
+          volume,
+        );
+      },
+      old: { boot: { bootVolumeSizeGb: 20 }, volume: { sizeGb: 30 } },
+      now: { boot: { bootVolumeSizeGiB: 20 }, volume: { sizeGiB: 30 } },
+      conflict: { boot: {}, volume: { sizeGb: 30, sizeGiB: 40 } },
+      what: 'sizeGb and sizeGiB',
+    },
+    {
+      name: 'LoadBalancedService sharedFiles.sizeGb and the platform redis.volumeSizeGb',
+      make: (stack, network, v) => {
+        const { redis, sharedFiles } = v as { redis: object; sharedFiles: object };
+        new LoadBalancedService(stack, 'Web', {
+          platform: OpenStackPlatform.octavia({ network, ...base, redis }),
+          port: 8080,
+          listeners: [{ port: 80, allowedCidrs: ['0.0.0.0/0'] }],
+          redis: {},
+          sharedFiles: { mountPoint: '/srv/shared', ...sharedFiles },
+        });
+      },
+      old: { redis: { volumeSizeGb: 20 }, sharedFiles: { sizeGb: 50 } },
+      now: { redis: { dataVolume: { sizeGiB: 20 } }, sharedFiles: { sizeGiB: 50 } },
+      conflict: { redis: {}, sharedFiles: { sizeGb: 50, sizeGiB: 60 } },
+      what: 'sharedFiles.sizeGb and sharedFiles.sizeGiB',
+    },
+  ];
+
+  it.each(cases)('$name: the old names synthesize what the new ones do', ({ make, old, now }) => {
+    // GIVEN the same volume under the old and the new names
+    const before = synth((stack, network) => make(stack, network, old));
+    const after = synth((stack, network) => make(stack, network, now));
+    // THEN the stacks are the same, byte for byte
+    expect(after).toBe(before);
+  });
+
+  it.each(cases)('$name: an old and a new name with different values is a ValidationError', (c) => {
+    const error = rejection(() => synth((stack, network) => c.make(stack, network, c.conflict)));
+    expect(error.what).toBe(c.what);
+  });
+
+  it('an old and a new name with the same value are accepted', () => {
+    const both = synth(
+      (stack, network) =>
+        new NfsServer(stack, 'Files', {
+          ...base,
+          network,
+          shares: ['a'],
+          volumeSizeGb: 100,
+          dataVolume: { sizeGiB: 100 },
+        }),
+    );
+    const now = synth(
+      (stack, network) =>
+        new NfsServer(stack, 'Files', { ...base, network, shares: ['a'], dataVolume: { sizeGiB: 100 } }),
+    );
+    expect(both).toBe(now);
+  });
+
+  it('refuses an NfsServer without a size under either name', () => {
+    const error = rejection(() =>
+      synth((stack, network) => new NfsServer(stack, 'Files', { ...base, network, shares: ['a'] })),
+    );
+    expect(error.message).toBe(
+      'test/Files: dataVolume.sizeGiB (not set) is not allowed; allowed: an integer from 1 to 65536. Fix: give the size in GiB, e.g. 100',
+    );
+  });
+
+  it('keeps the old name in the message of a bad old value', () => {
+    const error = rejection(() =>
+      synth((stack, network) => new RedisHost(stack, 'Redis', { ...base, network, volumeSizeGb: 0 })),
+    );
+    expect(error.what).toBe('volumeSizeGb');
+  });
+});
