@@ -36,7 +36,10 @@ export type AlgorithmKind =
   /** Power of two random choices, least connections (`random two least_conn`, `balance random(2)`). */
   | 'random-two';
 
-/** How a pool picks a node; build one with the static methods. */
+/**
+ * How a pool picks a node; build one with the static methods. A header or cookie name is checked
+ * where the algorithm is used (`addPool`), so the error names the pool's construct path.
+ */
 export class Algorithm {
   /** Each node in turn, weighted. */
   public static roundRobin(): Algorithm {
@@ -60,12 +63,10 @@ export class Algorithm {
    * a node moves only about 1/N of the keys.
    */
   public static hashHeader(name: string, options: { readonly consistent?: boolean } = {}): Algorithm {
-    checkHeaderName('Algorithm.hashHeader', 'header name', name);
     return new Algorithm('hash-header', name, options.consistent ?? true);
   }
   /** The same value of cookie `name` always reaches the same node. */
   public static hashCookie(name: string, options: { readonly consistent?: boolean } = {}): Algorithm {
-    checkHeaderName('Algorithm.hashCookie', 'cookie name', name);
     return new Algorithm('hash-cookie', name, options.consistent ?? true);
   }
   /** The same request URI always reaches the same node (caches). */
@@ -112,28 +113,20 @@ export type StickinessKind =
   /** By client address (nginx `ip_hash`, HAProxy stick-table on `src`, Octavia `SOURCE_IP`). */
   | 'source-ip';
 
-/** Session persistence; build one with the static methods. */
+/**
+ * Session persistence; build one with the static methods. The cookie name and max-age are
+ * checked where the stickiness is used (`addPool`), so the error names the pool's construct path.
+ */
 export class Stickiness {
   /** The balancer inserts a cookie (default name `SERVERID`). */
   public static insertCookie(
     name = 'SERVERID',
     options: { readonly maxAgeSeconds?: number } = {},
   ): Stickiness {
-    checkHeaderName('Stickiness.insertCookie', 'cookie name', name);
-    if (options.maxAgeSeconds !== undefined)
-      checkInteger(
-        'Stickiness.insertCookie',
-        'maxAgeSeconds',
-        options.maxAgeSeconds,
-        1,
-        31536000,
-        'give whole seconds (cookie Max-Age is an integer), e.g. 3600',
-      );
     return new Stickiness('insert-cookie', name, options.maxAgeSeconds);
   }
   /** Follow the application's own session cookie, e.g. `JSESSIONID`. */
   public static appCookie(name: string): Stickiness {
-    checkHeaderName('Stickiness.appCookie', 'cookie name', name);
     return new Stickiness('app-cookie', name);
   }
   /** By client address. */
@@ -513,7 +506,7 @@ export function checkStickiness(path: string, sticky: Stickiness): void {
       given.maxAgeSeconds as number,
       1,
       31536000,
-      'give whole seconds, e.g. 3600',
+      'give whole seconds (cookie Max-Age is an integer), e.g. 3600',
     );
   }
 }

@@ -93,6 +93,11 @@ export interface ConnectionsProps {
    * @default - no default port; those methods throw
    */
   readonly defaultPort?: Port;
+  /**
+   * The construct path of the thing these connections belong to: errors name it.
+   * @default 'Connections'
+   */
+  readonly path?: string;
 }
 
 /**
@@ -108,6 +113,8 @@ export interface ConnectionsProps {
 export class Connections implements IConnectable {
   /** The default port, if any. */
   public readonly defaultPort?: Port;
+  /** Where errors point: the owner's construct path. */
+  private readonly path: string;
   private readonly groups: ISecurityGroup[] = [];
   /**
    * Every path declared on this thing, on either side. Kept so that a group added later (to us
@@ -117,6 +124,7 @@ export class Connections implements IConnectable {
 
   constructor(props: ConnectionsProps = {}) {
     this.defaultPort = props.defaultPort;
+    this.path = props.path ?? 'Connections';
     for (const g of props.securityGroups ?? []) this.addSecurityGroup(g);
   }
 
@@ -184,10 +192,10 @@ export class Connections implements IConnectable {
   private requireDefaultPort(method: string): Port {
     if (!this.defaultPort) {
       throw new ValidationError({
-        path: `Connections.${method}`,
+        path: this.path,
         what: 'default port',
         value: undefined,
-        allowed: 'something that has a default port (a worker group with appPort)',
+        allowed: `a default port for ${method} (a worker group with appPort)`,
         fix: 'give the group an appPort, or name the port with allowFrom/allowTo',
       });
     }

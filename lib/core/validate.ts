@@ -338,3 +338,91 @@ export function checkNode(
     );
   }
 }
+
+/**
+ * Throws unless `value` is a plain object (a construct's props, a nested option): a JavaScript
+ * caller may pass `null`, nothing, a string or a list, which would otherwise fail later with a
+ * `TypeError` far from the mistake.
+ */
+export function checkObject(path: string, what: string, value: unknown, example: string): void {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed: 'an object',
+      fix: `give ${what} as an object, e.g. ${example}`,
+    });
+  }
+}
+
+/**
+ * Throws unless `value` is a login name (`debian`, `ubuntu`, `deploy_1`): a lowercase letter
+ * or `_`, then lowercase letters, digits, `_`, `.` and `-`, at most 32 characters (what
+ * `useradd` accepts on Debian and Ubuntu). A space, `@` or `;` would make SSH log in as someone
+ * else or fail at the push.
+ */
+export function checkLoginName(path: string, what: string, value: string): void {
+  if (isUnresolved(value)) return;
+  if (typeof value !== 'string' || !/^[a-z_][a-z0-9_.-]{0,31}$/.test(value)) {
+    throw new ValidationError({
+      path,
+      what,
+      value,
+      allowed:
+        'a login name: a lowercase letter or "_", then lowercase letters, digits, "_", "." and "-", at most 32 characters',
+      fix: 'give the image\'s login user, e.g. "debian" or "ubuntu"',
+    });
+  }
+}
+
+/**
+ * Throws unless `address` (a literal IP address of `version`, when given) is inside the subnet
+ * (`subnet.cidr`, called `subnet.label` in messages, e.g. "VIP subnet") and is none of its
+ * reserved addresses (network, gateway, broadcast; {@link reservedSubnetAddress}): a virtual IP
+ * or fixed address no instance otherwise takes. A token is left to the cloud, and so is the
+ * subnet when it is unknown (`subnet.cidr` undefined or a token).
+ */
+export function checkSubnetAddress(
+  path: string,
+  what: string,
+  address: string,
+  subnet: { readonly cidr?: string; readonly label: string },
+  fix: string,
+  version?: 4 | 6,
+): void {
+  if (isUnresolved(address)) return;
+  const ip = typeof address === 'string' ? parseIp(address) : undefined;
+  const cidr = subnet.cidr !== undefined && !isUnresolved(subnet.cidr) ? subnet.cidr : undefined;
+  const parsed = cidr !== undefined ? parseCidr(cidr) : undefined;
+  if (!ip || (version !== undefined && ip.version !== version)) {
+    const family = version === 4 ? 'an IPv4 address' : version === 6 ? 'an IPv6 address' : 'an IP address';
+    throw new ValidationError({
+      path,
+      what,
+      value: address,
+      allowed: `${family} of the ${subnet.label}, without a prefix length`,
+      fix,
+    });
+  }
+  if (!parsed) return;
+  if (!cidrContains(parsed, { ...ip, prefix: ip.version === 4 ? 32 : 128 })) {
+    throw new ValidationError({
+      path,
+      what,
+      value: address,
+      allowed: `an address inside the ${subnet.label} ${cidr}`,
+      fix,
+    });
+  }
+  const reserved = reservedSubnetAddress(parsed, ip.address);
+  if (reserved) {
+    throw new ValidationError({
+      path,
+      what,
+      value: address,
+      allowed: `an address of ${cidr} other than its network, gateway and broadcast addresses (this is its ${reserved})`,
+      fix,
+    });
+  }
+}

@@ -83,7 +83,7 @@ export class BalancerContainer extends Construct {
   /** The address the listener ports are published on. */
   public readonly publishAddress: string;
   /** Connections without security groups: declared paths are kept and write no rule. */
-  public readonly connections = new Connections();
+  public readonly connections = new Connections({ path: this.node.path });
   /** The daemon. @internal */
   public readonly daemon: BalancerDaemon;
   private readonly props: BalancerContainerProps;

@@ -209,6 +209,7 @@ export class ContainerGroup extends Construct implements IWorkerPool {
     this.roles = this.environment.roles;
     if (props.environment) this.environment.add(props.environment);
     this.connections = new Connections({
+      path: this.node.path,
       defaultPort: props.appPort !== undefined ? Port.tcp(props.appPort) : undefined,
     });
     this.image = containerImage(this, props.image);

@@ -53,6 +53,12 @@ export interface DockerRedisProps {
    */
   readonly maxMemoryPolicy?: RedisEvictionPolicy;
   /**
+   * How often Redis flushes the append-only file to disk (`appendfsync`): `always` on every
+   * write, `everysec` (at most a second of writes lost on a crash) or `no` (the kernel decides).
+   * @default 'everysec'
+   */
+  readonly appendFsync?: 'always' | 'everysec' | 'no';
+  /**
    * Refuse `terraform destroy` of the data volume (DESIGN decision 8). A laptop twin's data is
    * usually disposable: give `false` to let `cdktf destroy` remove it.
    * @default true
@@ -114,7 +120,7 @@ export class DockerRedis extends Construct implements IConnectable {
         fix: 'leave it out to protect the data, or give false for a disposable twin',
       });
     }
-    this.connections = new Connections({ defaultPort: Port.tcp(this.port) });
+    this.connections = new Connections({ defaultPort: Port.tcp(this.port), path: this.node.path });
     this.passwordResource = generatedSecret(this, 'Password', { length: props.passwordLength ?? 32 });
     this.password = this.passwordResource.result;
     this.passwordOutput = new TerraformOutput(this, 'PasswordOutput', {
@@ -136,6 +142,7 @@ export class DockerRedis extends Construct implements IConnectable {
         pidFile: '/tmp/redis-server.pid',
         maxMemoryMb: props.maxMemoryMb,
         maxMemoryPolicy: props.maxMemoryPolicy,
+        appendFsync: props.appendFsync,
       },
       `${path} redis.conf`,
     );

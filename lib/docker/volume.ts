@@ -29,7 +29,7 @@ export class DockerVolume extends Construct implements IConnectable {
   /** The volume's name. */
   public readonly name: string;
   /** Connections without security groups: a volume is reached by mounting it, not over the network. */
-  public readonly connections = new Connections();
+  public readonly connections = new Connections({ path: this.node.path });
 
   constructor(scope: Construct, id: string, props: DockerVolumeProps = {}) {
     super(scope, id);

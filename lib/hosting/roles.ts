@@ -1,4 +1,5 @@
 import { ValidationError } from '../core/errors';
+import { checkObject } from '../core/validate';
 import { checkEnvName, checkEnvValue } from './env-file';
 
 /**
@@ -40,6 +41,15 @@ export class ResolvedRoles {
    * @internal
    */
   public static resolve(path: string, roles: WorkerRoles, nodeNames: readonly string[]): ResolvedRoles {
+    const example = '{ SCHEDULER: "true" }';
+    checkObject(
+      path,
+      'roles',
+      roles,
+      `{ primaryEnvironment: ${example}, secondaryEnvironment: { SCHEDULER: "false" } }`,
+    );
+    checkObject(path, 'roles.primaryEnvironment', roles.primaryEnvironment, example);
+    checkObject(path, 'roles.secondaryEnvironment', roles.secondaryEnvironment, '{ SCHEDULER: "false" }');
     const primaryKeys = Object.keys(roles.primaryEnvironment);
     const secondaryKeys = Object.keys(roles.secondaryEnvironment);
     const onlyPrimary = primaryKeys.filter((k) => !secondaryKeys.includes(k));

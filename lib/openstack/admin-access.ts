@@ -4,7 +4,7 @@ import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Peer } from '../core/peer';
 import { Port } from '../core/port';
-import { checkCidr, isWorldCidr } from '../core/validate';
+import { checkCidr, checkObject, isWorldCidr } from '../core/validate';
 import { FloatingIp } from './floating-ip';
 import { Host } from './host';
 import { IKeyPair } from './keypair';
@@ -197,6 +197,8 @@ export class AdminAccess extends Construct implements IAdminAccess {
 
   constructor(scope: Construct, id: string, props: AdminAccessProps = {}) {
     super(scope, id);
+    if (props !== undefined)
+      checkObject(this.node.path, 'props', props, '{ adminCidrs: ["198.51.100.0/24"] }');
     this.keyPair = props.keyPair;
     this.adminCidrs = checkAdminCidrs(this.node.path, props.adminCidrs ?? []);
     if (props.bastion) {
@@ -226,7 +228,12 @@ export class AdminAccess extends Construct implements IAdminAccess {
   }
 }
 
-function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): string[] {
+/**
+ * The one check of an `adminCidrs` prop (AdminAccess, Bastion, the balancer hosts): left out, or
+ * a list of CIDR blocks; a JavaScript caller's single string is refused as a whole, not
+ * character by character. Returns the list (empty when left out).
+ */
+export function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): string[] {
   if (cidrs === undefined) return [];
   if (!Array.isArray(cidrs)) {
     throw new ValidationError({
@@ -237,7 +244,7 @@ function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): st
       fix: 'write adminCidrs: ["198.51.100.0/24"]',
     });
   }
-  for (const cidr of cidrs) checkCidr(path, 'admin CIDR', cidr);
+  for (const cidr of cidrs) checkCidr(path, 'adminCidrs entry', cidr);
   return [...cidrs];
 }
 

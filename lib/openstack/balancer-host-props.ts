@@ -7,7 +7,7 @@ import { HostFile } from '../core/host-files';
 import { isUnresolved } from '../core/tokens';
 import { checkCidr, checkNotWorldSized } from '../core/validate';
 import { BalancerDaemon } from '../hosting/balancer-daemon';
-import { IAdminAccess } from './admin-access';
+import { IAdminAccess, checkAdminCidrs } from './admin-access';
 import { SshAccess } from './config-delivery';
 import { IKeyPair } from './keypair';
 import { BalancerHighAvailability } from './keepalived-pair';
@@ -218,7 +218,7 @@ export function checkProps(path: string, props: SelfHostedBalancerProps): Balanc
       fix: 'use "ssh" unless Terraform cannot reach the host over SSH',
     });
   }
-  for (const cidr of props.adminCidrs ?? []) checkCidr(path, 'adminCidrs entry', cidr);
+  checkAdminCidrs(path, props.adminCidrs);
   for (const cidr of props.statusAllowedCidrs ?? []) {
     checkCidr(path, 'statusAllowedCidrs entry', cidr);
     // The status page names every node and its state: it is for operators, never for anyone.

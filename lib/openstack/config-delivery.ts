@@ -11,7 +11,9 @@ import { ContentFingerprint, contentFingerprint } from '../core/fingerprint';
 import { HOST_MANIFEST_KEY, HostFile, RuntimeManifest, hostManifestValue } from '../core/host-files';
 import { ValidationError } from '../core/errors';
 import { addTokenPreconditions } from '../core/token-checks';
-import { checkPort } from '../core/validate';
+import { TOKEN_PATTERNS, TOKEN_PATTERN_ALLOWED } from '../core/token-rules';
+import { isUnresolved } from '../core/tokens';
+import { checkLoginName, checkObject, checkPort } from '../core/validate';
 import { ApplyScriptModel, ManagedDirectory, renderApplyScript } from '../config/delivery';
 
 /** How Terraform reaches a host over SSH to push configuration. */
@@ -158,8 +160,7 @@ export class ConfigDelivery extends Construct {
     if (Array.isArray(props.files) && props.files.length === 0) {
       throw noFiles(path);
     }
-    if (props.ssh.port !== undefined) checkPort(path, 'ssh.port', props.ssh.port);
-    if (props.ssh.bastion?.port !== undefined) checkPort(path, 'ssh.bastion.port', props.ssh.bastion.port);
+    checkSshAccess(path, props.ssh);
     if (!/^[a-z0-9][a-z0-9-]*$/.test(props.name)) {
       throw new ValidationError({
         path,
@@ -321,4 +322,28 @@ function noFiles(path: string): ValidationError {
     allowed: 'at least one file',
     fix: 'give the files to push',
   });
+}
+
+/** Checks how Terraform logs in: users, ports and the bastion's address (literals; tokens are Terraform's). */
+function checkSshAccess(path: string, ssh: SshAccess): void {
+  checkObject(path, 'ssh', ssh, '{ user: "debian", privateKey: Fn.file("~/.ssh/id_ed25519") }');
+  checkLoginName(path, 'ssh.user', ssh.user);
+  if (ssh.port !== undefined) checkPort(path, 'ssh.port', ssh.port);
+  const bastion = ssh.bastion;
+  if (bastion === undefined) return;
+  checkObject(path, 'ssh.bastion', bastion, '{ host: "203.0.113.10" }');
+  if (bastion.user !== undefined) checkLoginName(path, 'ssh.bastion.user', bastion.user);
+  if (bastion.port !== undefined) checkPort(path, 'ssh.bastion.port', bastion.port);
+  if (
+    !isUnresolved(bastion.host) &&
+    (typeof bastion.host !== 'string' || !new RegExp(TOKEN_PATTERNS.host).test(bastion.host))
+  ) {
+    throw new ValidationError({
+      path,
+      what: 'ssh.bastion.host',
+      value: bastion.host,
+      allowed: TOKEN_PATTERN_ALLOWED.host,
+      fix: "give the bastion's address, e.g. bastion.publicAddress",
+    });
+  }
 }

@@ -10,6 +10,8 @@ import { haproxyDaemon } from '../hosting/haproxy-daemon';
 import { generatedSecret } from '../hosting/secrets';
 import { SelfHostedBalancerProps } from './balancer-host-props';
 import { BalancerHosts } from './balancer-hosts';
+import { checkNetwork } from './network';
+import { checkObject } from '../core/validate';
 
 /** Props of {@link HaproxyBalancer}. */
 export interface HaproxyBalancerProps extends SelfHostedBalancerProps {
@@ -52,6 +54,13 @@ export class HaproxyBalancer extends BalancerBase {
 
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
     super(scope, id);
+    checkObject(
+      this.node.path,
+      'props',
+      props,
+      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminCidrs }',
+    );
+    checkNetwork(this.node.path, props.network);
     if (props.statusAllowedCidrs?.length || props.statsAdmin) {
       this.statsPassword = generatedSecret(this, 'StatsPassword');
       this.statsPasswordOutput = new TerraformOutput(this, 'StatsPasswordOutput', {

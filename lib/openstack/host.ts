@@ -207,7 +207,7 @@ export class Host extends Construct implements IConnectable {
     this.hostName = props.name ?? id.toLowerCase();
     this.role = props.role ?? 'host';
     if (props.cloudConfig) this.addCloudConfig(props.cloudConfig);
-    this.connections = new Connections({ securityGroups: props.securityGroups });
+    this.connections = new Connections({ securityGroups: props.securityGroups, path: this.node.path });
     this.port = new NetworkingPortV2(this, 'Port', {
       name: this.hostName,
       networkId: props.network.networkId,

@@ -5,7 +5,7 @@ import { Fn, Token } from '../core/cdk';
 import { ISecurityGroup } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
-import { checkInteger, parseCidr, parseIp, cidrContains, reservedSubnetAddress } from '../core/validate';
+import { checkInteger, checkSubnetAddress } from '../core/validate';
 import { RenderedFile } from '../config/files';
 import { CloudConfig } from '../config/cloud-init';
 import {
@@ -215,34 +215,12 @@ function checkHighAvailability(path: string, network: INetwork, ha: BalancerHigh
   }
   const vip = ha.virtualIp;
   if (vip === undefined || isUnresolved(vip)) return;
-  const ip = parseIp(vip);
-  if (!ip || ip.version !== 4) {
-    throw new ValidationError({
-      path,
-      what: 'highAvailability.virtualIp',
-      value: vip,
-      allowed: 'an IPv4 address of the balancer subnet, without a prefix length',
-      fix: 'give one free address of the subnet, e.g. "10.0.0.100"',
-    });
-  }
-  const subnet = network.subnet.cidrKnown ? parseCidr(network.subnet.cidr) : undefined;
-  if (subnet && !cidrContains(subnet, { version: 4, address: ip.address, prefix: 32 })) {
-    throw new ValidationError({
-      path,
-      what: 'highAvailability.virtualIp',
-      value: vip,
-      allowed: `an address inside the balancer subnet ${network.subnet.cidr}`,
-      fix: 'pick a free address of that subnet (outside its DHCP allocation pool)',
-    });
-  }
-  const reserved = subnet ? reservedSubnetAddress(subnet, ip.address) : undefined;
-  if (reserved) {
-    throw new ValidationError({
-      path,
-      what: 'highAvailability.virtualIp',
-      value: vip,
-      allowed: `an address of ${network.subnet.cidr} other than its network, gateway and broadcast addresses (this is its ${reserved})`,
-      fix: 'pick a free address of that subnet (outside its DHCP allocation pool)',
-    });
-  }
+  checkSubnetAddress(
+    path,
+    'highAvailability.virtualIp',
+    vip,
+    { cidr: network.subnet.cidrKnown ? network.subnet.cidr : undefined, label: 'balancer subnet' },
+    'pick a free address of that subnet (outside its DHCP allocation pool)',
+    4,
+  );
 }

@@ -5,6 +5,7 @@ import { isUnresolved } from '../core/tokens';
 import { ComputeKeypairV2 } from '../../.gen/providers/openstack/compute-keypair-v2';
 import { ensureProvider } from '../core/providers';
 import { OPENSTACK_PROVIDER } from './provider';
+import { checkObject } from '../core/validate';
 
 /** A Nova keypair instances can be booted with. */
 export interface IKeyPair {
@@ -78,6 +79,8 @@ export class KeyPair extends Construct implements IKeyPair {
 
   constructor(scope: Construct, id: string, props: KeyPairProps = {}) {
     super(scope, id);
+    if (props !== undefined)
+      checkObject(this.node.path, 'props', props, '{ publicKey: "ssh-ed25519 AAAA…" }');
     ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     const name = props.name ?? path.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();

@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ValidationError } from '../core/errors';
-import { checkCidr, checkName, checkNotWorldSized, parseIp } from '../core/validate';
+import { checkCidr, checkName, checkNotWorldSized, checkObject, parseIp } from '../core/validate';
 import { isUnresolved } from '../core/tokens';
 import { DataOpenstackNetworkingNetworkV2 } from '../../.gen/providers/openstack/data-openstack-networking-network-v2';
 import { DataOpenstackNetworkingSubnetV2 } from '../../.gen/providers/openstack/data-openstack-networking-subnet-v2';
@@ -139,6 +139,7 @@ export class Network extends Construct implements INetwork {
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
+    checkObject(this.node.path, 'props', props, '{ cidr: "10.42.0.0/24" }');
     ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     const parsed = checkCidr(path, 'cidr', props.cidr, 4);
@@ -201,6 +202,29 @@ export class Network extends Construct implements INetwork {
     }
     this.networkId = network.id;
     this.subnet = { subnetId: subnet.id, networkId: network.id, cidr: props.cidr, cidrKnown: true };
+  }
+}
+
+/**
+ * Throws unless `network` is an {@link INetwork} (a JavaScript caller may pass `null`, a name or
+ * a construct without a subnet): the one check every construct that places hosts or a VIP runs
+ * before reading the network's subnet.
+ */
+export function checkNetwork(path: string, network: unknown): void {
+  const given = network as { subnet?: unknown } | null | undefined;
+  if (
+    given === null ||
+    typeof given !== 'object' ||
+    given.subnet === null ||
+    typeof given.subnet !== 'object'
+  ) {
+    throw new ValidationError({
+      path,
+      what: 'network',
+      value: typeof network === 'object' && network !== null ? 'an object without a subnet' : network,
+      allowed: 'a network: new Network(…), Network.fromName(…) or Network.fromId(…)',
+      fix: 'pass the network the hosts are on, e.g. Network.fromName(this, "Net", "auto_allocated_network")',
+    });
   }
 }
 

@@ -3,7 +3,15 @@ import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
-import { checkCidr, checkInteger, checkName, checkOneOf, cidrContains, parseCidr } from '../core/validate';
+import {
+  checkCidr,
+  checkInteger,
+  checkName,
+  checkObject,
+  checkOneOf,
+  cidrContains,
+  parseCidr,
+} from '../core/validate';
 import { CloudConfig } from '../config/cloud-init';
 import { NfsVersion, renderExports, renderNfsMountEntry, renderNfsServerConf } from '../config/nfs';
 import { checkAbsolutePath } from '../config/systemd';
@@ -16,7 +24,7 @@ import {
 import { IAdminAccess, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
-import { INetwork } from './network';
+import { checkNetwork, INetwork } from './network';
 import { SecurityGroup } from './security-group';
 import { ServerGroup } from './server-group';
 
@@ -229,6 +237,13 @@ export class NfsServer extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: NfsServerProps) {
     super(scope, id);
+    checkObject(
+      this.node.path,
+      'props',
+      props,
+      '{ network, image: "debian-12", flavor: "m1.small", shares: ["images"], dataVolume: { sizeGiB: 100 } }',
+    );
+    checkNetwork(this.node.path, props.network);
     const path = this.node.path;
     if (!Array.isArray(props.shares) || props.shares.length === 0) {
       throw new ValidationError({
@@ -283,7 +298,11 @@ export class NfsServer extends Construct implements IConnectable {
     this.securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       description: `webfarm nfs ${path}: NFSv4 from the groups mountOn names only`,
     });
-    this.connections = new Connections({ securityGroups: [this.securityGroup], defaultPort: NFS_PORT });
+    this.connections = new Connections({
+      securityGroups: [this.securityGroup],
+      defaultPort: NFS_PORT,
+      path: this.node.path,
+    });
     this.exportsFile = renderExports(
       [...this.shares.values()].map((s) => ({
         path: s.exportPath,

@@ -8,6 +8,8 @@ import { NginxTimeouts } from '../config/nginx';
 import { nginxDaemon } from '../hosting/nginx-daemon';
 import { SelfHostedBalancerProps } from './balancer-host-props';
 import { BalancerHosts } from './balancer-hosts';
+import { checkNetwork } from './network';
+import { checkObject } from '../core/validate';
 
 /** Props of {@link NginxBalancer}. */
 export interface NginxBalancerProps extends SelfHostedBalancerProps {
@@ -59,6 +61,13 @@ export class NginxBalancer extends BalancerBase {
 
   constructor(scope: Construct, id: string, props: NginxBalancerProps) {
     super(scope, id);
+    checkObject(
+      this.node.path,
+      'props',
+      props,
+      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminCidrs }',
+    );
+    checkNetwork(this.node.path, props.network);
     const daemon = nginxDaemon({
       statusAllowedCidrs: props.statusAllowedCidrs,
       timeouts: props.timeouts,

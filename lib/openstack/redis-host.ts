@@ -4,7 +4,7 @@ import { TerraformOutput } from '../core/cdk';
 import { Connections, IConnectable } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
-import { checkInteger } from '../core/validate';
+import { checkInteger, checkObject } from '../core/validate';
 import { CloudConfig } from '../config/cloud-init';
 import { redisConnectionEnv, RedisEvictionPolicy, RedisTlsConfig, renderRedisConf } from '../config/redis';
 import {
@@ -16,7 +16,7 @@ import {
 import { IAdminAccess, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
-import { INetwork } from './network';
+import { checkNetwork, INetwork } from './network';
 import { generatedSecret } from '../hosting/secrets';
 import { SecurityGroup } from './security-group';
 import { ServerGroup } from './server-group';
@@ -79,6 +79,12 @@ export interface RedisHostProps {
    * @default 'noeviction' (writes are refused; nothing is dropped silently)
    */
   readonly maxMemoryPolicy?: RedisEvictionPolicy;
+  /**
+   * How often Redis flushes the append-only file to disk (`appendfsync`): `always` on every
+   * write, `everysec` (at most a second of writes lost on a crash) or `no` (the kernel decides).
+   * @default 'everysec'
+   */
+  readonly appendFsync?: 'always' | 'everysec' | 'no';
   /**
    * The database number `connectionEnv` hands to clients.
    * @default 0
@@ -172,6 +178,8 @@ export class RedisHost extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: RedisHostProps) {
     super(scope, id);
+    checkObject(this.node.path, 'props', props, '{ network, image: "debian-12", flavor: "m1.small" }');
+    checkNetwork(this.node.path, props.network);
     const path = this.node.path;
     const name = props.name ?? id.toLowerCase();
     this.database = props.database ?? 0;
@@ -197,6 +205,7 @@ export class RedisHost extends Construct implements IConnectable {
       description: `webfarm redis ${path}: clients named by allowFrom only`,
     });
     this.connections = new Connections({
+      path: this.node.path,
       securityGroups: [this.securityGroup],
       defaultPort: Port.tcp(this.port),
     });
@@ -230,6 +239,7 @@ export class RedisHost extends Construct implements IConnectable {
         dataDir: REDIS_DATA_DIR,
         maxMemoryMb: props.maxMemoryMb,
         maxMemoryPolicy: props.maxMemoryPolicy,
+        appendFsync: props.appendFsync,
         tls: props.tls,
       },
       `${path} redis.conf`,

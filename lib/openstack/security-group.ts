@@ -10,7 +10,7 @@ import {
 import { IPeer, Peer } from '../core/peer';
 import { Port } from '../core/port';
 import { ValidationError } from '../core/errors';
-import { checkName } from '../core/validate';
+import { checkName, checkObject } from '../core/validate';
 import { isUnresolved } from '../core/tokens';
 import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-secgroup-v2';
 import { NetworkingSecgroupRuleV2 } from '../../.gen/providers/openstack/networking-secgroup-rule-v2';
@@ -74,6 +74,7 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
 
   constructor(scope: Construct, id: string, props: SecurityGroupProps = {}) {
     super(scope, id);
+    if (props !== undefined) checkObject(this.node.path, 'props', props, '{ description: "web servers" }');
     ensureProvider(this, OPENSTACK_PROVIDER);
     const name = props.name ?? this.node.path.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
     if (props.name !== undefined && !isUnresolved(props.name)) checkName(this.node.path, 'name', props.name);
@@ -87,7 +88,7 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
     this.label = `group ${this.node.path}`;
     this.ipv6 = props.ipv6 ?? false;
     this.allowAllOutbound = props.allowAllOutbound ?? true;
-    this.connections = new Connections({ securityGroups: [this] });
+    this.connections = new Connections({ securityGroups: [this], path: this.node.path });
     if (this.allowAllOutbound) {
       this.addRule('egress', Peer.anyIpv4(), Port.allTraffic(), 'all outbound IPv4');
       this.addRule('egress', Peer.anyIpv6(), Port.allTraffic(), 'all outbound IPv6');

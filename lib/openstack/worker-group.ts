@@ -5,12 +5,12 @@ import { Connections } from '../core/connections';
 import { ValidationError } from '../core/errors';
 import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
-import { checkInteger, checkName, checkPort, parseCidr } from '../core/validate';
+import { checkInteger, checkName, checkObject, checkPort, parseCidr } from '../core/validate';
 import { renamed } from '../core/renamed';
 import { IAdminAccess, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
-import { INetwork } from './network';
+import { checkNetwork, INetwork } from './network';
 import { ResolvedRoles, WorkerRoles } from '../hosting/roles';
 import { GroupEnvironment } from '../hosting/environment';
 import { groupNodeNames } from '../hosting/node-names';
@@ -201,6 +201,8 @@ export class WorkerGroup extends Construct implements IWorkerPool {
 
   constructor(scope: Construct, id: string, props: WorkerGroupProps) {
     super(scope, id);
+    checkObject(this.node.path, 'props', props, '{ network, image: "debian-12", flavor: "m1.small" }');
+    checkNetwork(this.node.path, props.network);
     const path = this.node.path;
     this.props = props;
     this.name = props.name ?? id.toLowerCase();
@@ -272,6 +274,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     });
     this.serverGroup = new ServerGroup(this, 'ServerGroup', { policy: placement });
     this.connections = new Connections({
+      path,
       securityGroups: [this.securityGroup],
       defaultPort: props.appPort !== undefined ? Port.tcp(props.appPort) : undefined,
     });
@@ -279,15 +282,9 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     // Checks packages and files now rather than at synth.
     renderCloudConfig(this.nodeCloudConfig(nodeNames[0]), `${path} cloud-init`);
     props.adminAccess?.allowSshTo(this);
-    this.node.addValidation({
-      validate: () => {
-        if (!this.roles) return [];
-        const primaries = this.nodes.filter((n) => n.primary).length;
-        return primaries === 1
-          ? []
-          : [`${this.node.path}: ${primaries} primary nodes; exactly one is required`];
-      },
-    });
+    // Exactly one primary holds by construction: ResolvedRoles.resolve refuses a primary that is
+    // not one of the (unique) node names, and addNode only adds secondaries. No synth-time
+    // re-count, whose message would be a plain Error rather than a ValidationError.
   }
 
   /** The nodes, in the order they were created (`web-1`, `web-2`, …). */

@@ -2,11 +2,12 @@ import { Construct } from 'constructs';
 import { Fn } from '../core/cdk';
 import { Connections, IConnectable } from '../core/connections';
 import { Port } from '../core/port';
-import { checkCidr, checkInteger, checkName } from '../core/validate';
+import { checkCidr, checkInteger, checkName, checkObject } from '../core/validate';
 import { CloudConfig } from '../config/cloud-init';
 import { renderExports, renderNfsMountEntry, renderNfsServerConf } from '../config/nfs';
 import { checkAbsolutePath } from '../config/systemd';
 import {
+  checkZfsDataset,
   checkZfsPool,
   renderZfsAuthorizedKey,
   renderZfsPoolScript,
@@ -24,7 +25,7 @@ import { ValidationError } from '../core/errors';
 import { IAdminAccess, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair, KeyPair } from './keypair';
-import { INetwork } from './network';
+import { checkNetwork, INetwork } from './network';
 import { INfsClients } from './nfs-server';
 import { SecurityGroup } from './security-group';
 import { PlacementPolicy, ServerGroup } from './server-group';
@@ -181,6 +182,13 @@ export class ZfsReplication extends Construct implements IConnectable {
 
   constructor(scope: Construct, id: string, props: ZfsReplicationProps) {
     super(scope, id);
+    checkObject(
+      this.node.path,
+      'props',
+      props,
+      '{ network, image: "debian-12", flavor: "m1.small", replicas: 1, dataVolume: { sizeGiB: 100 } }',
+    );
+    checkNetwork(this.node.path, props.network);
     const path = this.node.path;
     const name = props.name ?? id.toLowerCase();
     checkName(path, 'name', name);
@@ -199,6 +207,8 @@ export class ZfsReplication extends Construct implements IConnectable {
       });
     }
     this.dataset = `${pool}/${datasetName}`;
+    // The renderer's dataset rule (no "." or ".." parts, …), with this construct's path.
+    checkZfsDataset(path, this.dataset);
     const mountPoint = props.mountPoint ?? `/srv/${pool}`;
     checkAbsolutePath(path, 'mountPoint', mountPoint);
     this.datasetPath = `${mountPoint}/${datasetName}`;
@@ -219,7 +229,10 @@ export class ZfsReplication extends Construct implements IConnectable {
     this.replicaGroup = new SecurityGroup(this, 'ReplicaGroup', {
       description: `webfarm zfs replicas ${path}: SSH from the primary only`,
     });
-    this.connections = new Connections({ securityGroups: [this.primaryGroup, this.replicaGroup] });
+    this.connections = new Connections({
+      securityGroups: [this.primaryGroup, this.replicaGroup],
+      path: this.node.path,
+    });
     this.replicaGroup.connections.allowFrom(
       this.primaryGroup,
       Port.tcp(22),

@@ -35,7 +35,7 @@ export interface NoopBalancerProps {
  */
 export class NoopBalancer extends BalancerBase {
   /** Connections without groups: declared paths are kept and write nothing. */
-  public readonly connections = new Connections();
+  public readonly connections = new Connections({ path: this.node.path });
   /** The address given in the props (a documentation address by default). */
   public readonly privateAddress: string;
   /** The address given in the props. */

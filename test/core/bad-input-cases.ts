@@ -38,9 +38,10 @@ export interface CorpusCase {
   readonly build: (c: CaseContext) => void;
   /**
    * Absent: the stack synthesizes and passes every check. Present: one ValidationError whose
-   * path ends with `path` (relative to the stack) and whose value is `value` (when given).
+   * path ends with `path` (relative to the stack) and whose value is `value` (when given), and
+   * whose message contains `message` (when given: the text after the path).
    */
-  readonly rejects?: { readonly path: string; readonly value?: unknown };
+  readonly rejects?: { readonly path: string; readonly value?: unknown; readonly message?: string };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -70,6 +71,11 @@ const MAKERS: Record<Kind, (c: CaseContext, props?: Record<string, unknown>) => 
   nginx,
   haproxy,
   octavia,
+};
+const MAKERS_CLASS: Record<Kind, unknown> = {
+  nginx: NginxBalancer,
+  haproxy: HaproxyBalancer,
+  octavia: OctaviaBalancer,
 };
 const CONSTRUCT: Record<Kind, string> = {
   nginx: 'NginxBalancer',
@@ -122,6 +128,9 @@ bad(
 );
 bad('Network', 'a name longer than 255 characters', net({ name: long(256) }), 'Other', long(256));
 bad('Network', 'a name with a newline', net({ name: 'net\nwork' }), 'Other', 'net\nwork');
+bad('Network', 'props null (JS caller)', (c) => new Network(c.stack, 'Other', null as Any), 'Other', null);
+bad('Network', 'a name of spaces only', net({ name: '   ' }), 'Other', '   ');
+bad('Network', 'externalNetworkName of spaces only', net({ externalNetworkName: '  ' }), 'Other', '  ');
 
 // --- KeyPair ---------------------------------------------------------------------------------
 ok('KeyPair', 'a generated key', (c) => new KeyPair(c.stack, 'Key'));
@@ -147,6 +156,7 @@ bad(
   (c) => new KeyPair(c.stack, 'Key', { name: long(300) }),
   'Key',
 );
+bad('KeyPair', 'props null (JS caller)', (c) => new KeyPair(c.stack, 'Key', null as Any), 'Key', null);
 bad(
   'KeyPair',
   'a number as public key (JS caller)',
@@ -157,6 +167,20 @@ bad(
 
 // --- SecurityGroup ---------------------------------------------------------------------------
 ok('SecurityGroup', 'a described group', (c) => new SecurityGroup(c.stack, 'Group', { description: 'ops' }));
+bad(
+  'SecurityGroup',
+  'props null (JS caller)',
+  (c) => new SecurityGroup(c.stack, 'Group', null as Any),
+  'Group',
+  null,
+);
+bad(
+  'SecurityGroup',
+  'a name with a space',
+  (c) => new SecurityGroup(c.stack, 'Group', { name: 'my group' }),
+  'Group',
+  'my group',
+);
 
 // --- WorkerGroup -----------------------------------------------------------------------------
 const wg = (props: Record<string, unknown>) => (c: CaseContext) =>
@@ -224,6 +248,44 @@ bad('WorkerGroup', 'a node name with "/"', wg({ nodeNames: ['a/b'] }), 'More', '
 bad('WorkerGroup', 'a name longer than 255 characters', wg({ name: long(256) }), 'More');
 bad('WorkerGroup', 'a boot volume of 0 GB', wg({ bootVolumeSizeGb: 0 }), 'More', 0);
 bad('WorkerGroup', 'a data volume of -5 GB', wg({ dataVolume: { sizeGb: -5 } }), 'More', -5);
+bad(
+  'WorkerGroup',
+  'props null (JS caller)',
+  (c) => new WorkerGroup(c.stack, 'More', null as Any),
+  'More',
+  null,
+);
+bad(
+  'WorkerGroup',
+  'props undefined (JS caller)',
+  (c) => new WorkerGroup(c.stack, 'More', undefined as Any),
+  'More',
+);
+bad('WorkerGroup', 'network null (JS caller)', wg({ network: null }), 'More', null);
+bad('WorkerGroup', 'network a name (JS caller)', wg({ network: 'private' }), 'More', 'private');
+bad('WorkerGroup', 'roles a string (JS caller)', wg({ roles: 'primary' }), 'More', 'primary');
+bad(
+  'WorkerGroup',
+  'roles.primaryEnvironment null (JS caller)',
+  wg({ roles: { primaryEnvironment: null, secondaryEnvironment: {} } }),
+  'More',
+  null,
+);
+bad(
+  'WorkerGroup',
+  'roles.primary a number (JS caller)',
+  wg({ roles: { primaryEnvironment: { A: '1' }, secondaryEnvironment: { A: '2' }, primary: 1 } }),
+  'More',
+  1,
+);
+bad('WorkerGroup', 'image only whitespace', wg({ image: '   ' }), 'More', '   ');
+bad('WorkerGroup', 'appPort NaN (JS caller)', wg({ appPort: NaN }), 'More', NaN);
+bad(
+  'WorkerGroup',
+  'allowDefaultPortFrom on a group without appPort',
+  (c) => wg({ count: 1 })(c).connections.allowDefaultPortFrom(c.workers),
+  'More',
+);
 
 // --- Balancers: the props and the shared pool/listener options, on each backend --------------
 for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
@@ -266,6 +328,37 @@ for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
   bad(C, 'pool protocol null (JS caller)', balancer(kind, { protocol: null }), "pool 'web'", null);
   bad(C, 'listener port 65536', balancer(kind, {}, { port: 65536 }), "listener 'http'", 65536);
   bad(C, 'listener port -80', balancer(kind, {}, { port: -80 }), "listener 'http'", -80);
+  bad(C, 'listener port NaN (JS caller)', balancer(kind, {}, { port: NaN }), "listener 'http'", NaN);
+  bad(
+    C,
+    'listener port Infinity (JS caller)',
+    balancer(kind, {}, { port: Infinity }),
+    "listener 'http'",
+    Infinity,
+  );
+  bad(C, 'pool port 8080.5', balancer(kind, { port: 8080.5 }), "pool 'web'", 8080.5);
+  bad(
+    C,
+    'props null (JS caller)',
+    (c) => new (MAKERS_CLASS[kind] as Any)(c.stack, 'Balancer', null),
+    'Balancer',
+    null,
+  );
+  bad(C, 'network null (JS caller)', (c) => MAKERS[kind](c, { network: null }), 'Balancer', null);
+  bad(
+    C,
+    'a pool id of spaces only',
+    (c) => MAKERS[kind](c).addPool('   ', { port: 8080 }),
+    'Balancer',
+    '   ',
+  );
+  bad(
+    C,
+    'a hash-header algorithm with a space in the name',
+    balancer(kind, { algorithm: Algorithm.hashHeader('machine id') }),
+    "pool 'web'",
+    'machine id',
+  );
   bad(C, 'listener protocol "ftp"', balancer(kind, {}, { protocol: 'ftp' }), "listener 'http'", 'ftp');
   bad(
     C,
@@ -531,6 +624,72 @@ for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
       "pool 'web'",
       0.5,
     );
+    bad(
+      C,
+      'adminCidrs a string (JS caller)',
+      balancer(kind, {}, {}, { adminCidrs: '198.51.100.0/24' }),
+      'Balancer',
+      '198.51.100.0/24',
+    );
+    bad(
+      C,
+      'ssh.user with a space',
+      balancer(kind, {}, {}, { ssh: { user: 'de bian' } }),
+      'Balancer',
+      'de bian',
+    );
+    bad(C, 'ssh.user empty', balancer(kind, {}, {}, { ssh: { user: '' } }), 'Balancer', '');
+    bad(C, 'ssh a string (JS caller)', balancer(kind, {}, {}, { ssh: 'debian' }), 'Balancer', 'debian');
+    bad(
+      C,
+      'ssh.bastion.host with a space',
+      balancer(kind, {}, {}, { ssh: { user: 'debian', bastion: { host: 'jump host' } } }),
+      'Balancer',
+      'jump host',
+    );
+    bad(
+      C,
+      'ssh.bastion.user with "@"',
+      balancer(kind, {}, {}, { ssh: { user: 'debian', bastion: { host: '203.0.113.5', user: 'a@b' } } }),
+      'Balancer',
+      'a@b',
+    );
+    bad(
+      C,
+      'a keepalived VIP on the broadcast address',
+      balancer(kind, {}, {}, { highAvailability: { vrrp: true, virtualIp: '10.20.0.255' } }),
+      'Balancer',
+      '10.20.0.255',
+    );
+    bad(
+      C,
+      'a keepalived VIP on the network address',
+      balancer(kind, {}, {}, { highAvailability: { vrrp: true, virtualIp: '10.20.0.0' } }),
+      'Balancer',
+      '10.20.0.0',
+    );
+    bad(
+      C,
+      'a keepalived VIP on the gateway address',
+      balancer(kind, {}, {}, { highAvailability: { vrrp: true, virtualIp: '10.20.0.1' } }),
+      'Balancer',
+      '10.20.0.1',
+    );
+    ok(
+      C,
+      'a keepalived pair on a fixed VIP',
+      balancer(kind, {}, {}, { highAvailability: { vrrp: true, virtualIp: '10.20.0.200' } }),
+    );
+    bad(
+      C,
+      'a node weight -1',
+      (c) =>
+        MAKERS[kind](c)
+          .addPool('web', { port: 8080 })
+          .addNodes([{ name: 'x', host: '10.20.0.9', port: 8080, weight: -1 }]),
+      "pool 'web'",
+      -1,
+    );
   } else {
     ok(
       C,
@@ -611,6 +770,27 @@ bad(
   "pool 'web'",
   0.5,
 );
+bad(
+  'HaproxyBalancer',
+  'Stickiness.insertCookie with ";" in the name',
+  balancer('haproxy', { stickiness: Stickiness.insertCookie('a;b') }),
+  "pool 'web'",
+  'a;b',
+);
+bad(
+  'HaproxyBalancer',
+  'Stickiness.insertCookie with max-age 0.5',
+  balancer('haproxy', { stickiness: Stickiness.insertCookie('SRV', { maxAgeSeconds: 0.5 }) }),
+  "pool 'web'",
+  0.5,
+);
+bad(
+  'HaproxyBalancer',
+  'Stickiness.appCookie with a space',
+  balancer('haproxy', { stickiness: Stickiness.appCookie('J SESSION') }),
+  "pool 'web'",
+  'J SESSION',
+);
 ok(
   'OctaviaBalancer',
   'an active check',
@@ -646,6 +826,24 @@ bad('RedisHost', 'maxMemoryPolicy "forget"', redis({ maxMemoryPolicy: 'forget' }
 bad('RedisHost', 'passwordLength 4', redis({ passwordLength: 4 }), 'Redis', 4);
 bad('RedisHost', 'volumeSizeGb 0', redis({ volumeSizeGb: 0 }), 'Redis', 0);
 bad('RedisHost', 'a name longer than 255 characters', redis({ name: long(256) }), 'Redis');
+ok('RedisHost', 'appendFsync always', redis({ appendFsync: 'always' }));
+bad('RedisHost', 'appendFsync "sometimes"', redis({ appendFsync: 'sometimes' }), 'Redis', 'sometimes');
+bad(
+  'RedisHost',
+  'appendFsync "EVERYSEC" (case matters)',
+  redis({ appendFsync: 'EVERYSEC' }),
+  'Redis',
+  'EVERYSEC',
+);
+bad(
+  'RedisHost',
+  'props null (JS caller)',
+  (c) => new RedisHost(c.stack, 'Redis', null as Any),
+  'Redis',
+  null,
+);
+bad('RedisHost', 'network null (JS caller)', redis({ network: null }), 'Redis', null);
+bad('RedisHost', 'maxMemoryMb Infinity (JS caller)', redis({ maxMemoryMb: Infinity }), 'Redis', Infinity);
 
 // --- NfsServer -------------------------------------------------------------------------------
 const nfs = (props: Record<string, unknown>) => (c: CaseContext) =>
@@ -677,6 +875,15 @@ bad('NfsServer', 'threads 0', nfs({ threads: 0 }), 'Files', 0);
 bad('NfsServer', 'volumeSizeGb -1', nfs({ volumeSizeGb: -1 }), 'Files', -1);
 bad(
   'NfsServer',
+  'props null (JS caller)',
+  (c) => new NfsServer(c.stack, 'Files', null as Any),
+  'Files',
+  null,
+);
+bad('NfsServer', 'network null (JS caller)', nfs({ network: null }), 'Files', null);
+bad('NfsServer', 'a share of spaces only', nfs({ shares: ['   '] }), 'Files', '   ');
+bad(
+  'NfsServer',
   'shareOwner with a colon injection',
   nfs({ shareOwner: 'root:root /etc' }),
   'Files',
@@ -701,6 +908,111 @@ bad('ZfsReplication', 'replicas 0', zfs({ replicas: 0 }), 'Zfs', 0);
 bad('ZfsReplication', 'replicas 2.5', zfs({ replicas: 2.5 }), 'Zfs', 2.5);
 bad('ZfsReplication', 'replicas 1e9', zfs({ replicas: 1e9 }), 'Zfs', 1e9);
 bad('ZfsReplication', 'volumeSizeGb "10" (JS caller)', zfs({ volumeSizeGb: '10' }), 'Zfs', '10');
+bad('ZfsReplication', 'dataset ".."', zfs({ dataset: '..' }), 'Zfs', 'tank/..');
+bad('ZfsReplication', 'dataset "."', zfs({ dataset: '.' }), 'Zfs', 'tank/.');
+bad(
+  'ZfsReplication',
+  'props null (JS caller)',
+  (c) => new ZfsReplication(c.stack, 'Zfs', null as Any),
+  'Zfs',
+  null,
+);
+bad('ZfsReplication', 'network null (JS caller)', zfs({ network: null }), 'Zfs', null);
+bad('ZfsReplication', 'replicas NaN (JS caller)', zfs({ replicas: NaN }), 'Zfs', NaN);
+
+/**
+ * The message of refused case `construct: name` must contain `message` (what, value, allowed and
+ * fix in the house style): the cases whose wording was fixed for issue 16.
+ */
+function says(construct: string, name: string, message: string): void {
+  const i = cases.findIndex((c) => c.construct === construct && c.name === name);
+  const found = cases[i];
+  if (!found?.rejects) throw new Error(`no refused case ${construct}: ${name}`);
+  cases[i] = { ...found, rejects: { ...found.rejects, message } };
+}
+const NETWORK_MESSAGE =
+  'network null is not allowed; allowed: a network: new Network(…), Network.fromName(…) or Network.fromId(…)';
+const PROPS_MESSAGE = 'props null is not allowed; allowed: an object. Fix: give props as an object, e.g. {';
+for (const construct of [
+  'Network',
+  'KeyPair',
+  'SecurityGroup',
+  'WorkerGroup',
+  'RedisHost',
+  'NfsServer',
+  'ZfsReplication',
+  ...Object.values(CONSTRUCT),
+]) {
+  says(construct, 'props null (JS caller)', PROPS_MESSAGE);
+}
+for (const construct of [
+  'WorkerGroup',
+  'RedisHost',
+  'NfsServer',
+  'ZfsReplication',
+  ...Object.values(CONSTRUCT),
+]) {
+  says(construct, 'network null (JS caller)', NETWORK_MESSAGE);
+}
+says('WorkerGroup', 'roles a string (JS caller)', 'roles "primary" is not allowed; allowed: an object.');
+says(
+  'WorkerGroup',
+  'roles.primaryEnvironment null (JS caller)',
+  'roles.primaryEnvironment null is not allowed; allowed: an object.',
+);
+says(
+  'WorkerGroup',
+  'allowDefaultPortFrom on a group without appPort',
+  'c/case/More: default port (not set) is not allowed; allowed: a default port for allowDefaultPortFrom (a worker group with appPort). Fix: give the group an appPort',
+);
+for (const construct of ['NginxBalancer', 'HaproxyBalancer']) {
+  says(
+    construct,
+    'adminCidrs a string (JS caller)',
+    'c/case/Balancer: adminCidrs "198.51.100.0/24" is not allowed; allowed: a list of CIDR blocks. Fix: write adminCidrs: ["198.51.100.0/24"]',
+  );
+  says(
+    construct,
+    'ssh.user with a space',
+    'ssh.user "de bian" is not allowed; allowed: a login name: a lowercase letter or "_", then lowercase letters, digits, "_", "." and "-", at most 32 characters. Fix: give the image\'s login user, e.g. "debian" or "ubuntu"',
+  );
+  says(
+    construct,
+    'ssh.bastion.host with a space',
+    'ssh.bastion.host "jump host" is not allowed; allowed: an IPv4 or IPv6 address or a DNS name.',
+  );
+  for (const [name, address, which] of [
+    ['a keepalived VIP on the broadcast address', '10.20.0.255', 'broadcast'],
+    ['a keepalived VIP on the network address', '10.20.0.0', 'network'],
+    ['a keepalived VIP on the gateway address', '10.20.0.1', 'gateway'],
+  ]) {
+    says(
+      construct,
+      name,
+      `c/case/Balancer/Hosts/VirtualIp: highAvailability.virtualIp "${address}" is not allowed; allowed: an address of 10.20.0.0/24 other than its network, gateway and broadcast addresses (this is its ${which} address). Fix: pick a free address of that subnet`,
+    );
+  }
+}
+says(
+  'RedisHost',
+  'appendFsync "sometimes"',
+  'appendFsync "sometimes" is not allowed; allowed: "always", "everysec", "no".',
+);
+says(
+  'ZfsReplication',
+  'dataset ".."',
+  'c/case/Zfs: dataset "tank/.." is not allowed; allowed: "pool/name" of letters, digits and "_.-" (no "." or ".." parts)',
+);
+says(
+  'HaproxyBalancer',
+  'Stickiness.insertCookie with ";" in the name',
+  'c/case/Balancer pool \'web\': cookie name of the stickiness "a;b" is not allowed; allowed: an HTTP token',
+);
+says(
+  'HaproxyBalancer',
+  'Stickiness.insertCookie with max-age 0.5',
+  "c/case/Balancer pool 'web': stickiness maxAgeSeconds 0.5 is not allowed; allowed: an integer from 1 to 31536000. Fix: give whole seconds (cookie Max-Age is an integer)",
+);
 
 /** Every case, numbered. */
 export const CORPUS: readonly CorpusCase[] = cases;

@@ -96,6 +96,7 @@ describe('bad-input corpus: refused inputs', () => {
     expect(e.message).toContain(e.path);
     expect(e.message).toContain(`allowed: ${e.allowed}`);
     expect(e.message).toContain(`Fix: ${e.fix}`);
+    if (expected.message !== undefined) expect(e.message).toContain(expected.message);
   });
 });
 

@@ -222,13 +222,19 @@ describe('Health check and stickiness validation', () => {
     ).toThrow(`noop/Balancer pool 'api': healthCheck.passive.failTimeoutSeconds NaN is not allowed;`);
   });
 
-  it('fails on a cookie max age of 0 or more than a year', () => {
-    expect(() => Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 0 })).toThrow(
-      'Stickiness.insertCookie: maxAgeSeconds 0 is not allowed; allowed: an integer from 1 to 31536000. Fix: give whole seconds (cookie Max-Age is an integer), e.g. 3600',
+  it('fails on a cookie max age of 0 or more than a year, naming the pool', () => {
+    const { lb } = balancer();
+    expect(() =>
+      lb.addPool('api', { port: 80, stickiness: Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 0 }) }),
+    ).toThrow(
+      "noop/Balancer pool 'api': stickiness maxAgeSeconds 0 is not allowed; allowed: an integer from 1 to 31536000. Fix: give whole seconds (cookie Max-Age is an integer), e.g. 3600",
     );
-    expect(() => Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 31536001 })).toThrow(
-      'Stickiness.insertCookie: maxAgeSeconds 31536001 is not allowed;',
-    );
+    expect(() =>
+      lb.addPool('api', {
+        port: 80,
+        stickiness: Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 31536001 }),
+      }),
+    ).toThrow("noop/Balancer pool 'api': stickiness maxAgeSeconds 31536001 is not allowed;");
     expect(String(Stickiness.insertCookie('SID', { maxAgeSeconds: 31536000 }))).toBe('insert-cookie(SID)');
   });
 });

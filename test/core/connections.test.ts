@@ -126,7 +126,9 @@ describe('Connections', () => {
     const web = new Connections({ securityGroups: [g], defaultPort: Port.tcp(80) });
     web.allowDefaultPortFrom(Peer.ipv4('203.0.113.0/24'));
     expect(g.rules[0].key).toBe('ingress tcp/80 203.0.113.0/24');
-    expect(() => new Connections().allowDefaultPortFrom(Peer.anyIpv4())).toThrow(/has a default port/);
+    expect(() => new Connections().allowDefaultPortFrom(Peer.anyIpv4())).toThrow(
+      /Connections: default port \(not set\) is not allowed; allowed: a default port for allowDefaultPortFrom/,
+    );
   });
 
   it('keeps groups unique and in order', () => {

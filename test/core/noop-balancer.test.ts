@@ -119,8 +119,8 @@ describe('NoopBalancer', () => {
     expect(() => lb.addListener('https', { port: 443, protocol: 'https', defaultPool: web })).toThrow(
       /protocol "https" is not allowed; allowed: https together with a `tls` block/,
     );
-    expect(() => Algorithm.hashHeader('machine id')).toThrow(
-      /header name "machine id" is not allowed; allowed: an HTTP token/,
+    expect(() => lb.addPool('api', { port: 80, algorithm: Algorithm.hashHeader('machine id') })).toThrow(
+      /pool 'api': header name of the algorithm "machine id" is not allowed; allowed: an HTTP token/,
     );
   });
 });

@@ -158,7 +158,7 @@ describe('AdminAccess', () => {
 
     it('fails on a malformed admin CIDR', () => {
       expect(() => withAdmin(() => ({ adminCidrs: ['198.51.100.7'] }))).toThrow(
-        'test/Admin: admin CIDR "198.51.100.7" is not allowed; allowed: an IPv4 or IPv6 CIDR block such as "203.0.113.0/24" or "2001:db8::/32". Fix: write the network address and prefix length',
+        'test/Admin: adminCidrs entry "198.51.100.7" is not allowed; allowed: an IPv4 or IPv6 CIDR block such as "203.0.113.0/24" or "2001:db8::/32". Fix: write the network address and prefix length',
       );
     });
 

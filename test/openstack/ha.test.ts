@@ -227,7 +227,7 @@ describe('HA pair: validation', () => {
 
   it('fails on a virtual IP that is not an IPv4 address', () => {
     expect(() => haStack({ virtualIp: '10.20.0.250/24' })).toThrow(
-      's/Balancer/Hosts/VirtualIp: highAvailability.virtualIp "10.20.0.250/24" is not allowed; allowed: an IPv4 address of the balancer subnet, without a prefix length. Fix: give one free address of the subnet, e.g. "10.0.0.100"',
+      's/Balancer/Hosts/VirtualIp: highAvailability.virtualIp "10.20.0.250/24" is not allowed; allowed: an IPv4 address of the balancer subnet, without a prefix length. Fix: pick a free address of that subnet (outside its DHCP allocation pool)',
     );
   });
 

@@ -17,11 +17,11 @@ import {
   resourceAddress,
   TopologyListener,
 } from '../../core/topology';
-import { checkName, checkUnique } from '../../core/validate';
+import { checkName, checkObject, checkUnique } from '../../core/validate';
 import { LbLoadbalancerV2 } from '../../../.gen/providers/openstack/lb-loadbalancer-v2';
 import { LbListenerV2 } from '../../../.gen/providers/openstack/lb-listener-v2';
 import { FloatingIp } from '../floating-ip';
-import { INetwork } from '../network';
+import { checkNetwork, INetwork } from '../network';
 import { OPENSTACK_PROVIDER } from '../provider';
 import { SecurityGroup } from '../security-group';
 import { DEFAULT_OCTAVIA_API_VERSION, OctaviaDriver } from './capabilities';
@@ -127,6 +127,8 @@ export class OctaviaBalancer extends BalancerBase {
 
   constructor(scope: Construct, id: string, props: OctaviaBalancerProps) {
     super(scope, id);
+    checkObject(this.node.path, 'props', props, '{ network }');
+    checkNetwork(this.node.path, props.network);
     ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     this.ctx = validateBalancerProps(path, props);

@@ -2,7 +2,7 @@ import { requireCapability } from '../../core/balancing';
 import { BalancerNode } from '../../core/balancer';
 import { ValidationError } from '../../core/errors';
 import { isUnresolved } from '../../core/tokens';
-import { checkName, cidrContains, parseIp, reservedSubnetAddress } from '../../core/validate';
+import { checkName, checkSubnetAddress, cidrContains, parseIp } from '../../core/validate';
 import { ISubnet } from '../network';
 import {
   DEFAULT_OCTAVIA_API_VERSION,
@@ -90,28 +90,13 @@ export function validatePlacement(ctx: OctaviaContext, path: string, props: Octa
 }
 
 function checkVipAddress(path: string, vipSubnet: ISubnet, address: string): void {
-  if (isUnresolved(address)) return;
-  const ip = parseIp(address);
-  const subnet = knownSubnet(vipSubnet);
-  if (!ip || (subnet && !cidrContains(subnet, { ...ip, prefix: ip.version === 4 ? 32 : 128 }))) {
-    throw new ValidationError({
-      path,
-      what: 'vipAddress',
-      value: address,
-      allowed: subnet ? `an address inside the VIP subnet ${vipSubnet.cidr}` : 'an IPv4 or IPv6 address',
-      fix: 'give a free address of the subnet, or leave vipAddress out',
-    });
-  }
-  const reserved = subnet ? reservedSubnetAddress(subnet, ip.address) : undefined;
-  if (reserved) {
-    throw new ValidationError({
-      path,
-      what: 'vipAddress',
-      value: address,
-      allowed: `an address of ${vipSubnet.cidr} other than its network, gateway and broadcast addresses (this is its ${reserved})`,
-      fix: 'give a free address of the subnet, or leave vipAddress out',
-    });
-  }
+  checkSubnetAddress(
+    path,
+    'vipAddress',
+    address,
+    { cidr: vipSubnet.cidrKnown ? vipSubnet.cidr : undefined, label: 'VIP subnet' },
+    'give a free address of the subnet, or leave vipAddress out',
+  );
 }
 
 /** Checks one member of pool `options` (at `path`) against Octavia and the driver. */
