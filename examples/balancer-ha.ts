@@ -20,7 +20,7 @@ export class BalancerHaStack extends TerraformStack {
   constructor(scope: Construct, id: string) {
     super(scope, id);
     const network = new Network(this, 'Network', { cidr: '10.45.0.0/24', externalNetworkName: 'public' });
-    const keyPair = KeyPair.fromName('operators');
+    const keyPair = KeyPair.fromName(this, 'Operators', 'operators');
     const bastion = new Bastion(this, 'Bastion', {
       network,
       name: 'web-bastion',

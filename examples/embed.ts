@@ -24,7 +24,7 @@ export class FarmStack extends TerraformStack {
         balancer: {
           flavor: 'm1.small',
           floatingIpPool: 'public',
-          keyPair: KeyPair.fromName('operators'),
+          keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
           ssh: { user: 'ubuntu' },
           adminCidrs: ['198.51.100.0/24'],
         },

@@ -31,7 +31,7 @@ export class NsbootHaproxyTlsStack extends TerraformStack {
     const network = new Network(this, 'Network', { cidr: '10.48.0.0/24', externalNetworkName: 'public' });
     const admin = new AdminAccess(this, 'Admin', {
       adminCidrs: ['198.51.100.0/24'],
-      keyPair: KeyPair.fromName('operators'),
+      keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
       bastion: { network, image: 'Featured-Ubuntu24', flavor: 'm3.tiny', floatingIpPool: 'public' },
     });
     const pem = new TerraformVariable(this, 'site_pem', { type: 'string', sensitive: true });

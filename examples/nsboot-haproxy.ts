@@ -32,6 +32,7 @@ export class NsbootHaproxyStack extends TerraformStack {
     });
 
     // The operators' jump host: SSH from their network only.
+    const keyPair = KeyPair.fromName(this, 'Operators', 'operators');
     const bastion = new Bastion(this, 'Bastion', {
       network,
       name: 'nsboot-bastion',
@@ -39,7 +40,7 @@ export class NsbootHaproxyStack extends TerraformStack {
       flavor: 'm3.tiny',
       floatingIpPool: 'public',
       adminCidrs: ['198.51.100.0/24'],
-      keyPair: KeyPair.fromName('operators'),
+      keyPair,
     });
 
     const lb = new HaproxyBalancer(this, 'Balancer', {
@@ -51,7 +52,7 @@ export class NsbootHaproxyStack extends TerraformStack {
       highAvailability: { vrrp: true, virtualIp: '10.44.0.250' },
       // Terraform reaches the pair's private addresses through the bastion, with the key of
       // your SSH agent (the one of Nova keypair 'operators').
-      keyPair: KeyPair.fromName('operators'),
+      keyPair,
       ssh: { user: 'ubuntu', bastion: { host: bastion.publicAddress } },
       adminCidrs: [`${bastion.privateAddress}/32`],
     });

@@ -28,7 +28,7 @@ export class NsbootNginxStack extends TerraformStack {
         balancer: {
           flavor: 'm3.small',
           floatingIpPool: 'public',
-          keyPair: KeyPair.fromName('operators'),
+          keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
           ssh: { user: 'ubuntu' },
           adminCidrs: ['198.51.100.0/24'],
           workerConnections: 4096,

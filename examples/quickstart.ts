@@ -22,7 +22,7 @@ export function buildQuickstart(app: Construct): TerraformStack {
     image: 'Featured-Ubuntu24',
     flavor: 'm3.small',
     floatingIpPool: 'public', // the public address, kept when the host is replaced
-    keyPair: KeyPair.fromName('operators'),
+    keyPair: KeyPair.fromName(stack, 'Operators', 'operators'),
     ssh: { user: 'ubuntu' }, // pools are pushed in place over SSH: the host is never replaced
     adminCidrs: ['198.51.100.0/24'], // SSH from here only
   });

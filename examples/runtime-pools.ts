@@ -24,7 +24,7 @@ export class RuntimePoolsStack extends TerraformStack {
       image: 'Featured-Ubuntu24',
       flavor: 'm3.small',
       floatingIpPool: 'public',
-      keyPair: KeyPair.fromName('operators'),
+      keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
       ssh: { user: 'ubuntu' },
       adminCidrs: ['198.51.100.0/24'],
     });

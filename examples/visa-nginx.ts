@@ -47,7 +47,7 @@ export class VisaNginxStack extends TerraformStack {
       flavor: 'm3.small',
       floatingIpPool: 'public',
       // Terraform logs in with the key of your SSH agent, the one of Nova keypair 'operators'.
-      keyPair: KeyPair.fromName('operators'),
+      keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
       ssh: { user: 'ubuntu' },
       adminCidrs: ADMIN_CIDRS,
     });

@@ -41,7 +41,7 @@ export class VisaStack extends TerraformStack {
       balancer: {
         flavor: 'm3.small',
         floatingIpPool: 'public',
-        keyPair: KeyPair.fromName('operators'), // Terraform pushes nginx's files with this key
+        keyPair: KeyPair.fromName(this, 'Operators', 'operators'), // Terraform pushes nginx's files with this key
         ssh: { user: 'ubuntu' },
         adminCidrs: ['198.51.100.0/24'],
         timeouts: { readSeconds: 3600 }, // remote-desktop websockets may stay silent for an hour

@@ -81,7 +81,13 @@ export type { RedisEvictionPolicy, RedisTlsConfig } from './config/redis';
 
 // Constructs on OpenStack (lib/openstack)
 export { Network } from './openstack/network';
-export type { INetwork, ISubnet, NetworkLookupOptions, NetworkProps } from './openstack/network';
+export type {
+  INetwork,
+  ISubnet,
+  NetworkImportOptions,
+  NetworkLookupOptions,
+  NetworkProps,
+} from './openstack/network';
 export { SecurityGroup } from './openstack/security-group';
 export type { SecurityGroupProps } from './openstack/security-group';
 export { ServerGroup } from './openstack/server-group';

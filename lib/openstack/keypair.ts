@@ -59,11 +59,28 @@ const KEYPAIR_NAME = /^[A-Za-z0-9 _.@-]{1,255}$/;
  * a new key that existing instances do not know. Newer Nova API microversions (2.92+) refuse to
  * generate keys; the provider uses an older one by default.
  *
- * `KeyPair.fromName('my-key')` refers to a keypair that already exists in the cloud.
+ * `KeyPair.fromName(this, 'Key', 'my-key')` refers to a keypair that already exists in the cloud.
  */
 export class KeyPair extends Construct implements IKeyPair {
-  /** A keypair that already exists in Nova, by name. No resource is created. */
-  public static fromName(name: string): IKeyPair {
+  /**
+   * A keypair that already exists in Nova, by name: no resource is created (`id` names the
+   * import in messages). `KeyPair.fromName(this, 'Operators', 'operators')`.
+   */
+  public static fromName(scope: Construct, id: string, name: string): IKeyPair;
+  /**
+   * A keypair that already exists in Nova, by name, without a scope.
+   *
+   * @deprecated Use `KeyPair.fromName(scope, id, name)` instead: every import takes
+   * `(scope, id, …)`. Still accepted.
+   */
+  public static fromName(name: string): IKeyPair;
+  public static fromName(...args: unknown[]): IKeyPair {
+    if (Construct.isConstruct(args[0])) {
+      const [scope, id, name] = args as [Construct, string, string];
+      checkKeyPairName(new Construct(scope, id).node.path, name);
+      return { keyPairName: name };
+    }
+    const name = args[0] as string;
     checkKeyPairName('KeyPair.fromName', name);
     return { keyPairName: name };
   }

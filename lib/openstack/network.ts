@@ -34,19 +34,23 @@ export interface INetwork {
   readonly subnet: ISubnet;
 }
 
+/** Options for `Network.fromId`. */
+export interface NetworkImportOptions {
+  /**
+   * The subnet's CIDR if you know it: enables synth-time checks (e.g. "allowed CIDR does not
+   * contain the workers' subnet") that an imported subnet otherwise cannot have.
+   * @default - read from the cloud at plan time (by `fromName`), unknown at synth (by `fromId`)
+   */
+  readonly cidr?: string;
+}
+
 /** Options for {@link Network.fromName}. */
-export interface NetworkLookupOptions {
+export interface NetworkLookupOptions extends NetworkImportOptions {
   /**
    * Name of the subnet to use, when the network has several.
    * @default - the network's IPv4 subnet
    */
   readonly subnetName?: string;
-  /**
-   * The subnet's CIDR if you know it: enables synth-time checks (e.g. "allowed CIDR does not
-   * contain the workers' subnet") that a looked-up subnet otherwise cannot have.
-   * @default - read from the cloud at plan time
-   */
-  readonly cidr?: string;
 }
 
 /** Props of a new {@link Network}. */
@@ -72,7 +76,7 @@ export interface NetworkProps {
 
 /**
  * A network + subnet (+ router to an external network) that webfarm creates, or, with
- * {@link Network.fromName} / {@link Network.fromId}, one the cloud already has. Most research
+ * {@link Network.fromName} / `Network.fromId`, one the cloud already has. Most research
  * clouds hand users a network (`auto_allocated_network`): that path is one line.
  */
 export class Network extends Construct implements INetwork {
@@ -121,9 +125,40 @@ export class Network extends Construct implements INetwork {
     };
   }
 
-  /** An existing network and subnet by id; no lookup. Give `cidr` to enable synth-time checks. */
-  public static fromId(networkId: string, subnetId: string, cidr?: string): INetwork {
-    if (cidr !== undefined) checkCidr('Network.fromId', 'cidr', cidr);
+  /**
+   * An existing network and subnet by id: no lookup and no resource (`id` names the import in
+   * messages). Give `options.cidr` to enable synth-time checks:
+   * `Network.fromId(this, 'Net', networkId, subnetId, { cidr: '10.0.0.0/24' })`.
+   */
+  public static fromId(
+    scope: Construct,
+    id: string,
+    networkId: string,
+    subnetId: string,
+    options?: NetworkImportOptions,
+  ): INetwork;
+  /**
+   * An existing network and subnet by id, without a scope.
+   *
+   * @deprecated Use `Network.fromId(scope, id, networkId, subnetId, { cidr })` instead: every
+   * import takes `(scope, id, …)`. Still accepted.
+   */
+  public static fromId(networkId: string, subnetId: string, cidr?: string): INetwork;
+  public static fromId(...args: unknown[]): INetwork {
+    let path = 'Network.fromId';
+    let [networkId, subnetId, cidr] = args as [string, string, string | undefined];
+    if (Construct.isConstruct(args[0])) {
+      const [scope, id, nid, sid, options] = args as [
+        Construct,
+        string,
+        string,
+        string,
+        NetworkImportOptions?,
+      ];
+      path = new Construct(scope, id).node.path;
+      [networkId, subnetId, cidr] = [nid, sid, options?.cidr];
+    }
+    if (cidr !== undefined) checkCidr(path, 'cidr', cidr);
     return {
       networkId,
       subnet: { subnetId, networkId, cidr: cidr ?? '', cidrKnown: cidr !== undefined },

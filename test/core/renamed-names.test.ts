@@ -1,7 +1,16 @@
 import { TerraformStack, Testing } from '../../lib/core/cdk';
 import { ValidationError } from '../../lib/core/errors';
 import { renamed } from '../../lib/core/renamed';
-import { Network, NfsServer, RedisHost, WorkerGroup, ZfsReplication } from '../../lib/openstack';
+import {
+  IKeyPair,
+  INetwork,
+  KeyPair,
+  Network,
+  NfsServer,
+  RedisHost,
+  WorkerGroup,
+  ZfsReplication,
+} from '../../lib/openstack';
 import { Host } from '../../lib/openstack/host';
 import { OpenStackPlatform } from '../../lib/openstack/platform';
 import { LoadBalancedService } from '../../lib/patterns/load-balanced-service';
@@ -170,5 +179,36 @@ describe('data volumes: one shape (dataVolume: { sizeGiB, volumeType, preventDes
       synth((stack, network) => new RedisHost(stack, 'Redis', { ...base, network, volumeSizeGb: 0 })),
     );
     expect(error.what).toBe('volumeSizeGb');
+  });
+});
+
+describe('imports: one signature (scope, id, …)', () => {
+  /** A worker group on the given network with the given keypair. */
+  function workers(stack: TerraformStack, network: INetwork, keyPair: IKeyPair): void {
+    new WorkerGroup(stack, 'Web', { ...base, network, keyPair, count: 1 });
+  }
+
+  it('Network.fromId and KeyPair.fromName without a scope synthesize what the scoped forms do', () => {
+    const before = synth((stack) =>
+      workers(stack, Network.fromId('net-1', 'subnet-1', '10.0.0.0/24'), KeyPair.fromName('operators')),
+    );
+    const after = synth((stack) =>
+      workers(
+        stack,
+        Network.fromId(stack, 'Net', 'net-1', 'subnet-1', { cidr: '10.0.0.0/24' }),
+        KeyPair.fromName(stack, 'Operators', 'operators'),
+      ),
+    );
+    expect(after).toBe(before);
+  });
+
+  it('names the import in messages of the scoped forms, and keeps the old wording for the old ones', () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    expect(rejection(() => Network.fromId(stack, 'Net', 'n', 's', { cidr: '10.0.0.0/33' })).path).toBe(
+      'test/Net',
+    );
+    expect(rejection(() => Network.fromId('n', 's', '10.0.0.0/33')).path).toBe('Network.fromId');
+    expect(rejection(() => KeyPair.fromName(stack, 'Key', 'bad/name')).path).toBe('test/Key');
+    expect(rejection(() => KeyPair.fromName('bad/name')).path).toBe('KeyPair.fromName');
   });
 });

@@ -20,7 +20,7 @@ export function vipSubnetPeer(path: string, subnet: ISubnet): IPeer {
       what: 'VIP subnet cidr',
       value: cidr,
       allowed: "a known CIDR or a Terraform reference to the subnet's cidr",
-      fix: 'the amphorae reach members from the VIP subnet, so its CIDR opens the workers\' port: give it, e.g. Network.fromId(networkId, subnetId, "10.0.0.0/24"), or use Network.fromName',
+      fix: 'the amphorae reach members from the VIP subnet, so its CIDR opens the workers\' port: give it, e.g. Network.fromId(this, "Net", networkId, subnetId, { cidr: "10.0.0.0/24" }), or use Network.fromName',
     });
   }
   // A looked-up CIDR is a token whose text changes between synths: key the rule by the
