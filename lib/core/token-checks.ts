@@ -22,13 +22,14 @@ export function tokenPreconditions(
   carrier?: TokenTextRule,
 ): TerraformPrecondition[] {
   const fallback = tokenRule('word', path, 'a Terraform reference in configuration text');
-  const seen = new Set<string>();
   const out: TerraformPrecondition[] = [];
+  // tokensInText names each token once: one condition per pattern of each token (a worker's
+  // address has one rule per pool, all with the same pattern).
   for (const { token, rules } of tokensInText(texts, fallback, carrier)) {
+    const seen = new Set<string>();
     for (const rule of rules) {
-      const key = `${token}\n${rule.pattern}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
+      if (seen.has(rule.pattern)) continue;
+      seen.add(rule.pattern);
       out.push({
         condition: Token.asString(Fn.can(Fn.regex(escapeTerraformFunctionArgument(rule.pattern), token))),
         error_message: escapeTerraformTemplate(

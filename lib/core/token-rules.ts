@@ -72,29 +72,21 @@ export function tokenRule(kind: keyof typeof TOKEN_PATTERNS, path: string, what:
   return { pattern: TOKEN_PATTERNS[kind], allowed: TOKEN_PATTERN_ALLOWED[kind], path, what };
 }
 
-/** Rules with a set of their keys, so that adding one more is one look-up, not a scan. */
-interface RuleList {
-  readonly rules: TokenTextRule[];
-  readonly keys: Set<string>;
-}
-
-/** One key per (pattern, path, what): two rules are the same rule when all three are. */
-function ruleKey(rule: TokenTextRule): string {
-  return JSON.stringify([rule.pattern, rule.path, rule.what]);
-}
-
-function addRule(list: RuleList, rule: TokenTextRule): void {
-  const key = ruleKey(rule);
-  if (list.keys.has(key)) return;
-  list.keys.add(key);
-  list.rules.push(rule);
+function sameRule(a: TokenTextRule, b: TokenTextRule): boolean {
+  return a.pattern === b.pattern && a.path === b.path && a.what === b.what;
 }
 
 /**
- * Token marker → the rules recorded for it. A worker's address reaches every pool file (one rule
- * per pool): lists and look-ups keep recording and reading it linear in the number of pools.
+ * The rules recorded for one token, and the same rules by path: a worker's address reaches every
+ * pool file (one rule per pool), and every render records them again, so a new rule is compared
+ * with the few of its own path only (recording stays linear in the number of pools).
  */
-const recorded = new Map<string, RuleList>();
+interface RecordedRules {
+  readonly rules: TokenTextRule[];
+  readonly byPath: Map<string, TokenTextRule[]>;
+}
+
+const recorded = new Map<string, RecordedRules>();
 
 /**
  * Records that every Terraform reference in `value` must resolve to text matching `rule` (a
@@ -106,10 +98,14 @@ export function requireTokenText(value: unknown, rule: TokenTextRule): void {
   for (let i = 1; i < parts.length; i += 2) {
     let list = recorded.get(parts[i]);
     if (!list) {
-      list = { rules: [], keys: new Set() };
+      list = { rules: [], byPath: new Map() };
       recorded.set(parts[i], list);
     }
-    addRule(list, rule);
+    const samePath = list.byPath.get(rule.path);
+    if (samePath?.some((r) => sameRule(r, rule))) continue;
+    if (samePath) samePath.push(rule);
+    else list.byPath.set(rule.path, [rule]);
+    list.rules.push(rule);
   }
 }
 
@@ -132,9 +128,13 @@ export function tokensInText(
   fallback: TokenTextRule,
   carrier?: TokenTextRule,
 ): TokenInText[] {
-  // Per token: its rules so far, and which of own, fallback and carrier were added already
-  // (each is added once: a token in P pool files is read P times, its own rules once).
-  const state = new Map<string, RuleList & { own: boolean; fallback: boolean; carrier: boolean }>();
+  // Per token: its rules so far, and which of own, fallback and carrier were added already.
+  // Each is added once (a token in P pool files is read P times, its own rules once); the own
+  // rules are distinct already, so only fallback and carrier are compared with the others.
+  const state = new Map<
+    string,
+    { rules: TokenTextRule[]; own: boolean; fallback: boolean; carrier: boolean }
+  >();
   const found = new Map<string, TokenTextRule[]>();
   for (const text of texts) {
     if (typeof text !== 'string') continue;
@@ -144,22 +144,23 @@ export function tokensInText(
       const token = parts[i];
       let s = state.get(token);
       if (!s) {
-        s = { rules: [], keys: new Set(), own: false, fallback: false, carrier: false };
+        s = { rules: [], own: false, fallback: false, carrier: false };
         state.set(token, s);
       }
       const own = recorded.get(token);
       if (own) {
+        // A token has its own rules at every occurrence or at none: this is its first.
         if (!s.own) {
           s.own = true;
-          for (const r of own.rules) addRule(s, r);
+          for (const r of own.rules) s.rules.push(r);
         }
       } else if (!whole && !s.fallback) {
         s.fallback = true;
-        addRule(s, fallback);
+        if (!s.rules.some((x) => sameRule(x, fallback))) s.rules.push(fallback);
       }
       if (carrier && !s.carrier) {
         s.carrier = true;
-        addRule(s, carrier);
+        if (!s.rules.some((x) => sameRule(x, carrier))) s.rules.push(carrier);
       }
       if (s.rules.length && !found.has(token)) found.set(token, s.rules);
     }
