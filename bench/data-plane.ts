@@ -251,9 +251,12 @@ export async function dataPlane(seconds: number, reps: number, connections = 50)
         },
         stream: false,
         status: { port: nginxStatus },
-        pools: [{ name: 'web', nodes: oursNodes(oursNginx.nodes) }],
+        pools: [{ name: 'web', options: {}, nodes: oursNodes(oursNginx.nodes) }],
         listeners: [
-          { name: 'http', port: oursNginx.listen, defaultPool: 'web', allowedCidrs: ['127.0.0.0/8'] },
+          {
+            name: 'http',
+            options: { port: oursNginx.listen, defaultPool: 'web', allowedCidrs: ['127.0.0.0/8'] },
+          },
         ],
       };
       writeFiles(renderNginx(config));
@@ -277,9 +280,12 @@ export async function dataPlane(seconds: number, reps: number, connections = 50)
           adminSocket: `${root}/run/haproxy/admin.sock`,
         },
         stats: { port: haproxyStats },
-        pools: [{ name: 'web', nodes: oursNodes(oursHaproxy.nodes) }],
+        pools: [{ name: 'web', options: {}, nodes: oursNodes(oursHaproxy.nodes) }],
         listeners: [
-          { name: 'http', port: oursHaproxy.listen, defaultPool: 'web', allowedCidrs: ['127.0.0.0/8'] },
+          {
+            name: 'http',
+            options: { port: oursHaproxy.listen, defaultPool: 'web', allowedCidrs: ['127.0.0.0/8'] },
+          },
         ],
       });
       writeFiles([file]);

@@ -140,10 +140,15 @@ export interface PoolOptions {
   readonly timeouts?: PoolTimeouts;
 }
 
-/** A layer-7 rule that sends some requests of a listener to another pool. */
-export interface RoutingRule {
+/**
+ * A layer-7 rule that sends some requests of a listener to another pool.
+ *
+ * @typeParam P - how the rule names its pool: the pool itself (`IBalancerPool`) in a stack; the
+ * renderers (`lib/config`) also take a pool's name.
+ */
+export interface RoutingRule<P = IBalancerPool> {
   /** Where matching requests go. */
-  readonly pool: IBalancerPool;
+  readonly pool: P;
   /**
    * Match requests whose path starts with this prefix (`/api/`).
    * @default - any path
@@ -166,8 +171,13 @@ export interface RoutingRule {
   readonly websocket?: boolean;
 }
 
-/** Options of `balancer.addListener(id, options)`. */
-export interface ListenerOptions {
+/**
+ * Options of `balancer.addListener(id, options)`.
+ *
+ * @typeParam P - how the listener names its pools: the pools themselves (`IBalancerPool`) in a
+ * stack; the renderers (`lib/config`) also take a pool's name.
+ */
+export interface ListenerOptions<P = IBalancerPool> {
   /** The port clients connect to. */
   readonly port: number;
   /**
@@ -176,12 +186,12 @@ export interface ListenerOptions {
    */
   readonly protocol?: ListenerProtocol;
   /** Where requests go when no rule matches. */
-  readonly defaultPool: IBalancerPool;
+  readonly defaultPool: P;
   /**
    * Layer-7 rules, checked in order.
    * @default - none
    */
-  readonly rules?: RoutingRule[];
+  readonly rules?: RoutingRule<P>[];
   /**
    * TLS termination or passthrough.
    * @default - plain text
@@ -234,28 +244,47 @@ export interface ListenerCache {
   readonly validSeconds?: number;
 }
 
-/** A listener, as the balancer recorded it. */
-export interface IBalancerListener {
+/**
+ * A listener as data: what the renderers of `lib/config` read. Every `IBalancerListener` is one.
+ *
+ * @typeParam P - how its options name pools (see {@link ListenerOptions}).
+ */
+export interface ListenerModel<P = IBalancerPool> {
   /** Its id (unique per balancer). */
   readonly name: string;
+  /** Its options. */
+  readonly options: ListenerOptions<P>;
+}
+
+/** A listener, as the balancer recorded it. */
+export interface IBalancerListener extends ListenerModel {
   /** Its options, validated. */
   readonly options: ListenerOptions;
   /** The effective protocol. */
   readonly protocol: ListenerProtocol;
 }
 
-/** A pool (nginx `upstream`, HAProxy `backend`, Octavia pool). */
-export interface IBalancerPool {
+/**
+ * A pool as data: what the renderers of `lib/config` read (they need no pool port: each node has
+ * its own). Every `IBalancerPool` is one.
+ */
+export interface PoolModel {
   /** Its id (unique per balancer). */
   readonly name: string;
+  /** Its options, without the port `addTarget` opens. */
+  readonly options: Omit<PoolOptions, 'port'>;
+  /** The nodes in the order they were added. */
+  readonly nodes: readonly BalancerNode[];
+}
+
+/** A pool (nginx `upstream`, HAProxy `backend`, Octavia pool). */
+export interface IBalancerPool extends PoolModel {
   /** The port the nodes serve on. */
   readonly port: number;
   /** The pool options, validated. */
   readonly options: PoolOptions;
   /** The effective algorithm. */
   readonly algorithm: Algorithm;
-  /** The nodes in the order they were added. */
-  readonly nodes: readonly BalancerNode[];
   /**
    * Registers a target's nodes (weighted by `options.weight`) and opens the path balancer →
    * target on the pool port.

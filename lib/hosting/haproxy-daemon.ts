@@ -1,10 +1,7 @@
 import { HAPROXY_CAPABILITIES } from '../core/balancing';
-import { IBalancerListener, IBalancerPool } from '../core/balancer';
 import {
   HAPROXY_DEFAULT_PATHS,
-  HaproxyListener,
   HaproxyPaths,
-  HaproxyPool,
   haproxyCheckCommand,
   haproxyRuntimeCheckCommand,
   renderHaproxy,
@@ -49,36 +46,6 @@ const OFFICIAL_IMAGE_PATHS: Required<HaproxyPaths> = {
   adminSocket: '/var/lib/haproxy/admin.sock',
   poolsDir: '/usr/local/etc/haproxy/webfarm/pools',
 };
-
-/** The core pools as the HAProxy renderer takes them (the one place this mapping is written). */
-export function haproxyPools(pools: readonly IBalancerPool[]): HaproxyPool[] {
-  return pools.map((p) => ({
-    name: p.name,
-    protocol: p.options.protocol,
-    algorithm: p.algorithm,
-    stickiness: p.options.stickiness,
-    healthCheck: p.options.healthCheck,
-    keepaliveConnections: p.options.keepaliveConnections,
-    timeouts: p.options.timeouts,
-    nodes: p.nodes,
-    runtimeManaged: p.options.runtimeManaged,
-  }));
-}
-
-/** The core listeners as the HAProxy renderer takes them. */
-export function haproxyListeners(listeners: readonly IBalancerListener[]): HaproxyListener[] {
-  return listeners.map((l) => ({
-    name: l.name,
-    port: l.options.port,
-    protocol: l.protocol,
-    defaultPool: l.options.defaultPool,
-    rules: l.options.rules,
-    tls: l.options.tls,
-    allowedCidrs: l.options.allowedCidrs,
-    rateLimitPerSecond: l.options.rateLimitPerSecond,
-    requestHeaders: l.options.requestHeaders,
-  }));
-}
 
 /**
  * HAProxy as a balancer daemon: one `haproxy.cfg` (a `frontend` per listener, a `backend` per
@@ -133,8 +100,8 @@ export function haproxyDaemon(options: HaproxyDaemonOptions = {}): BalancerDaemo
       base: [],
       pools: renderHaproxy(
         {
-          pools: haproxyPools(pools),
-          listeners: haproxyListeners(listeners),
+          pools,
+          listeners,
           ...(image ? { paths, log: 'stdout' } : {}),
           stats: {
             port: HAPROXY_STATS_PORT,

@@ -1,10 +1,7 @@
 import { NGINX_CAPABILITIES } from '../core/balancing';
-import { IBalancerListener, IBalancerPool } from '../core/balancer';
 import {
   NGINX_DEFAULT_PATHS,
-  NginxListener,
   NginxPaths,
-  NginxPool,
   NginxTimeouts,
   nginxCheckCommand,
   nginxLayout,
@@ -47,39 +44,6 @@ const OFFICIAL_IMAGE_PATHS: NginxPaths = {
   modulesInclude: false,
 };
 
-/** The core pools as the nginx renderer takes them (the one place this mapping is written). */
-export function nginxPools(pools: readonly IBalancerPool[]): NginxPool[] {
-  return pools.map((p) => ({
-    name: p.name,
-    protocol: p.options.protocol,
-    algorithm: p.algorithm,
-    stickiness: p.options.stickiness,
-    healthCheck: p.options.healthCheck,
-    keepaliveConnections: p.options.keepaliveConnections,
-    timeouts: p.options.timeouts,
-    nodes: p.nodes,
-    runtimeManaged: p.options.runtimeManaged,
-  }));
-}
-
-/** The core listeners as the nginx renderer takes them. */
-export function nginxListeners(listeners: readonly IBalancerListener[]): NginxListener[] {
-  return listeners.map((l) => ({
-    name: l.name,
-    port: l.options.port,
-    protocol: l.protocol,
-    defaultPool: l.options.defaultPool,
-    rules: l.options.rules,
-    tls: l.options.tls,
-    allowedCidrs: l.options.allowedCidrs,
-    rateLimitPerSecond: l.options.rateLimitPerSecond,
-    rateLimitBurst: l.options.rateLimitBurst,
-    cache: l.options.cache,
-    serverNames: l.options.serverNames,
-    requestHeaders: l.options.requestHeaders,
-  }));
-}
-
 /**
  * Open-source nginx as a balancer daemon: a base `nginx.conf` that includes one file per pool
  * and per listener, checked with `nginx -t` and loaded with a graceful reload.
@@ -118,8 +82,8 @@ export function nginxDaemon(options: NginxDaemonOptions = {}): BalancerDaemon {
     render: (pools, listeners, path): BalancerFiles => {
       const files = renderNginx(
         {
-          pools: nginxPools(pools),
-          listeners: nginxListeners(listeners),
+          pools,
+          listeners,
           status: { port: NGINX_STATUS_PORT, adminCidrs: statusAllowedCidrs },
           ...(options.timeouts ? { timeouts: options.timeouts } : {}),
           ...(options.workerConnections !== undefined

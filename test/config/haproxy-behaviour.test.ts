@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as http from 'http';
-import { HaproxyConfig, HaproxyListener, HaproxyPool } from '../../lib/config/haproxy';
+import { HaproxyConfig, HaproxyListenerOptions, HaproxyPool } from '../../lib/config/haproxy';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import {
   Backend,
@@ -38,8 +38,12 @@ afterEach(async () => {
 /** Starts `count` backends and HAProxy in front of them on a free loopback port. */
 async function setup(
   count: number,
-  poolOptions: Partial<HaproxyPool> = {},
-  extra: { listener?: Partial<HaproxyListener>; delays?: number[]; stats?: HaproxyConfig['stats'] } = {},
+  poolOptions: HaproxyPool['options'] = {},
+  extra: {
+    listener?: Partial<HaproxyListenerOptions>;
+    delays?: number[];
+    stats?: HaproxyConfig['stats'];
+  } = {},
 ): Promise<Setup> {
   const backends = await startBackends(count, { delayMs: extra.delays });
   cleanups.push(() => stopBackends(backends));
@@ -53,11 +57,13 @@ async function setup(
     pools: [
       {
         name: 'app',
+        options: poolOptions,
         nodes: nodes.map((b, i) => ({ name: `app-${i + 1}`, host: '127.0.0.1', port: b.port })),
-        ...poolOptions,
       },
     ],
-    listeners: [{ name: 'web', port, bindAddress: '127.0.0.1', defaultPool: 'app', ...extra.listener }],
+    listeners: [
+      { name: 'web', options: { port, bindAddress: '127.0.0.1', defaultPool: 'app', ...extra.listener } },
+    ],
   });
   const haproxy = await startHaproxy(model(backends), [port, statsPort]);
   cleanups.push(() => haproxy.stop());
@@ -231,20 +237,23 @@ describeWithTools(['haproxy', 'openssl'], 'HAProxy behaviour on loopback', () =>
         stats: { port: statsPort },
         pools: names.map((name, i) => ({
           name,
+          options: {},
           nodes: [{ name: `${name}-1`, host: '127.0.0.1', port: backends[i].port }],
         })),
         listeners: [
           {
             name: 'web',
-            port,
-            bindAddress: '127.0.0.1',
-            defaultPool: 'main',
-            rules: [
-              { pool: 'ws', websocket: true },
-              { pool: 'canary', pathPrefix: '/api/', header: { name: 'X-Canary', value: 'yes' } },
-              { pool: 'api', pathPrefix: '/api/' },
-              { pool: 'admin', hostName: '*.admin.example.org' },
-            ],
+            options: {
+              port,
+              bindAddress: '127.0.0.1',
+              defaultPool: 'main',
+              rules: [
+                { pool: 'ws', websocket: true },
+                { pool: 'canary', pathPrefix: '/api/', header: { name: 'X-Canary', value: 'yes' } },
+                { pool: 'api', pathPrefix: '/api/' },
+                { pool: 'admin', hostName: '*.admin.example.org' },
+              ],
+            },
           },
         ],
       },

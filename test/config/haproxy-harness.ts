@@ -56,26 +56,29 @@ export const HAPROXY_GOLDEN_CASES: Record<string, (root: string) => HaproxyConfi
       pools: [
         {
           name: 'nsboot',
-          algorithm: Algorithm.leastConnections(),
-          healthCheck: { active: { ...check, expectedCodes: '200' } },
+          options: {
+            algorithm: Algorithm.leastConnections(),
+            healthCheck: { active: { ...check, expectedCodes: '200' } },
+          },
           nodes: servers.map((host, i) => ({ name: `nsboot-${i + 1}`, host, port: 80 })),
         },
         {
           name: 'nsboot-websocket',
-          algorithm: Algorithm.sourceIp(),
-          healthCheck: { active: check },
+          options: { algorithm: Algorithm.sourceIp(), healthCheck: { active: check } },
           nodes: servers.map((host, i) => ({ name: `nsboot-${i + 1}`, host, port: 80 })),
         },
       ],
       listeners: [
         {
           name: 'nsboot',
-          port: 80,
-          defaultPool: 'nsboot',
-          rules: [
-            { pool: 'nsboot-websocket', websocket: true },
-            { pool: 'nsboot', pathPrefix: '/api/' },
-          ],
+          options: {
+            port: 80,
+            defaultPool: 'nsboot',
+            rules: [
+              { pool: 'nsboot-websocket', websocket: true },
+              { pool: 'nsboot', pathPrefix: '/api/' },
+            ],
+          },
         },
       ],
     };
@@ -90,16 +93,18 @@ export const HAPROXY_GOLDEN_CASES: Record<string, (root: string) => HaproxyConfi
     pools: [
       {
         name: 'app',
-        stickiness: Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 3600 }),
-        healthCheck: {
-          active: {
-            method: 'HEAD',
-            path: '/healthz',
-            expectedCodes: '200-399',
-            intervalSeconds: 5,
-            timeoutSeconds: 2,
+        options: {
+          stickiness: Stickiness.insertCookie('SERVERID', { maxAgeSeconds: 3600 }),
+          healthCheck: {
+            active: {
+              method: 'HEAD',
+              path: '/healthz',
+              expectedCodes: '200-399',
+              intervalSeconds: 5,
+              timeoutSeconds: 2,
+            },
+            passive: { maxFails: 5 },
           },
-          passive: { maxFails: 5 },
         },
         nodes: [
           { name: 'app-1', host: token(1), port: 8080 },
@@ -109,20 +114,21 @@ export const HAPROXY_GOLDEN_CASES: Record<string, (root: string) => HaproxyConfi
       },
       {
         name: 'legacy',
-        stickiness: Stickiness.appCookie('JSESSIONID'),
-        keepaliveConnections: 0,
+        options: { stickiness: Stickiness.appCookie('JSESSIONID'), keepaliveConnections: 0 },
         nodes: [{ name: 'legacy-1', host: '10.0.1.5', port: 8080 }],
       },
       {
         name: 'reports',
-        algorithm: Algorithm.hashCookie('report_id'),
-        protocol: 'https',
-        healthCheck: { active: { protocol: 'https', path: '/ping', expectedCodes: '200,204' } },
+        options: {
+          algorithm: Algorithm.hashCookie('report_id'),
+          protocol: 'https',
+          healthCheck: { active: { protocol: 'https', path: '/ping', expectedCodes: '200,204' } },
+        },
         nodes: [{ name: 'reports-1', host: '10.0.1.6', port: 8443 }],
       },
       {
         name: 'machines',
-        algorithm: Algorithm.hashHeader('machineid'),
+        options: { algorithm: Algorithm.hashHeader('machineid') },
         nodes: [
           { name: 'm-1', host: '10.0.2.1', port: 8093 },
           { name: 'm-2', host: '2001:db8::2', port: 8093 },
@@ -130,34 +136,36 @@ export const HAPROXY_GOLDEN_CASES: Record<string, (root: string) => HaproxyConfi
       },
       {
         name: 'assets',
-        algorithm: Algorithm.hashUri(),
+        options: { algorithm: Algorithm.hashUri() },
         nodes: [{ name: 'a-1', host: '10.0.3.1', port: 80 }],
       },
-      { name: 'spare', algorithm: Algorithm.randomTwo(), nodes: [] },
+      { name: 'spare', options: { algorithm: Algorithm.randomTwo() }, nodes: [] },
     ],
     listeners: [
       {
         name: 'site',
-        port: 443,
-        tls: {
-          pemPath: `${root}/etc/haproxy/certs/site.pem`,
-          redirectFromPort: 80,
-          hstsMaxAgeSeconds: 31536000,
-        },
-        allowedCidrs: ['0.0.0.0/0'],
-        rateLimitPerSecond: 50,
-        requestHeaders: { 'X-Balancer': 'lb-1 (100% haproxy)' },
-        rules: [
-          { pool: 'legacy', pathPrefix: '/legacy/' },
-          { pool: 'reports', hostName: 'reports.example.org' },
-          { pool: 'machines', header: { name: 'machineid' } },
-          {
-            pool: 'assets',
-            hostName: '*.cdn.example.org',
-            header: { name: 'X-Asset-Class', value: "static 'v2'" },
+        options: {
+          port: 443,
+          tls: {
+            pemPath: `${root}/etc/haproxy/certs/site.pem`,
+            redirectFromPort: 80,
+            hstsMaxAgeSeconds: 31536000,
           },
-        ],
-        defaultPool: 'app',
+          allowedCidrs: ['0.0.0.0/0'],
+          rateLimitPerSecond: 50,
+          requestHeaders: { 'X-Balancer': 'lb-1 (100% haproxy)' },
+          rules: [
+            { pool: 'legacy', pathPrefix: '/legacy/' },
+            { pool: 'reports', hostName: 'reports.example.org' },
+            { pool: 'machines', header: { name: 'machineid' } },
+            {
+              pool: 'assets',
+              hostName: '*.cdn.example.org',
+              header: { name: 'X-Asset-Class', value: "static 'v2'" },
+            },
+          ],
+          defaultPool: 'app',
+        },
       },
     ],
   }),
@@ -170,9 +178,11 @@ export const HAPROXY_GOLDEN_CASES: Record<string, (root: string) => HaproxyConfi
     pools: [
       {
         name: 'tls-nodes',
-        protocol: 'tcp',
-        stickiness: Stickiness.sourceIp(),
-        healthCheck: { active: { protocol: 'tcp', intervalSeconds: 2, timeoutSeconds: 1 } },
+        options: {
+          protocol: 'tcp',
+          stickiness: Stickiness.sourceIp(),
+          healthCheck: { active: { protocol: 'tcp', intervalSeconds: 2, timeoutSeconds: 1 } },
+        },
         nodes: [
           { name: 'node-1', host: '10.0.0.21', port: 443 },
           { name: 'node-2', host: '10.0.0.22', port: 443 },
@@ -182,11 +192,13 @@ export const HAPROXY_GOLDEN_CASES: Record<string, (root: string) => HaproxyConfi
     listeners: [
       {
         name: 'tls',
-        port: 443,
-        protocol: 'tcp',
-        tls: { mode: 'passthrough' },
-        allowedCidrs: ['10.0.0.0/8', '192.0.2.0/24'],
-        defaultPool: 'tls-nodes',
+        options: {
+          port: 443,
+          protocol: 'tcp',
+          tls: { mode: 'passthrough' },
+          allowedCidrs: ['10.0.0.0/8', '192.0.2.0/24'],
+          defaultPool: 'tls-nodes',
+        },
       },
     ],
   }),

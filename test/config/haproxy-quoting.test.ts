@@ -80,10 +80,16 @@ describeWithTools(
                 log: false,
                 stats: { port: statsPort },
                 pools: [
-                  { name: 'hit', nodes: [{ name: 'hit-1', host: '127.0.0.1', port: hit.port }] },
-                  { name: 'miss', nodes: [{ name: 'miss-1', host: '127.0.0.1', port: miss.port }] },
+                  { name: 'hit', options: {}, nodes: [{ name: 'hit-1', host: '127.0.0.1', port: hit.port }] },
+                  {
+                    name: 'miss',
+                    options: {},
+                    nodes: [{ name: 'miss-1', host: '127.0.0.1', port: miss.port }],
+                  },
                 ],
-                listeners: [{ name: 'web', port, bindAddress: '127.0.0.1', defaultPool: 'miss' }],
+                listeners: [
+                  { name: 'web', options: { port, bindAddress: '127.0.0.1', defaultPool: 'miss' } },
+                ],
               };
               const listener = model.listeners[0];
               const ruleValues = values.filter((value) =>
@@ -91,7 +97,13 @@ describeWithTools(
                   renderHaproxy({
                     ...model,
                     listeners: [
-                      { ...listener, rules: [{ pool: 'hit', header: { name: 'X-Match', value } }] },
+                      {
+                        ...listener,
+                        options: {
+                          ...listener.options,
+                          rules: [{ pool: 'hit', header: { name: 'X-Match', value } }],
+                        },
+                      },
                     ],
                   }),
                 ),
@@ -100,13 +112,15 @@ describeWithTools(
                 accepted(() =>
                   renderHaproxy({
                     ...model,
-                    listeners: [{ ...listener, requestHeaders: { 'X-Set': value } }],
+                    listeners: [
+                      { ...listener, options: { ...listener.options, requestHeaders: { 'X-Set': value } } },
+                    ],
                   }),
                 ),
               );
               const checkPool = (path: string, i: number): HaproxyPool => ({
                 name: `check-${i}`,
-                healthCheck: { active: { path, intervalSeconds: 0.2, timeoutSeconds: 0.2 } },
+                options: { healthCheck: { active: { path, intervalSeconds: 0.2, timeoutSeconds: 0.2 } } },
                 nodes: [{ name: 'recorder', host: '127.0.0.1', port: checks.port }],
               });
               const paths = values
@@ -125,13 +139,16 @@ describeWithTools(
                   listeners: [
                     {
                       ...listener,
-                      rules: ruleValues.map((value, i) => ({
-                        pool: 'hit',
-                        header: { name: `X-Match-${i}`, value },
-                      })),
-                      requestHeaders: Object.fromEntries(
-                        headerValues.map((value, i) => [`X-Set-${i}`, value]),
-                      ),
+                      options: {
+                        ...listener.options,
+                        rules: ruleValues.map((value, i) => ({
+                          pool: 'hit',
+                          header: { name: `X-Match-${i}`, value },
+                        })),
+                        requestHeaders: Object.fromEntries(
+                          headerValues.map((value, i) => [`X-Set-${i}`, value]),
+                        ),
+                      },
                     },
                   ],
                 },

@@ -1,16 +1,24 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { HaproxyConfig, HaproxyPool, haproxyCheckCommand, renderHaproxy } from '../../lib/config/haproxy';
+import {
+  HaproxyConfig,
+  HaproxyListenerOptions,
+  HaproxyPool,
+  haproxyCheckCommand,
+  renderHaproxy,
+} from '../../lib/config/haproxy';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import { expectGoldenTree, substituteTokens, unroot, writeFiles } from '../support/backends';
 import { ROOT, describeWithTools } from '../support/tools';
 import { HAPROXY_GOLDEN_CASES, haproxyCheck, prepareRoot } from './haproxy-harness';
 import { expectRejected } from '../support/assert';
+import { ValidationError } from '../../lib/core/errors';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden', 'haproxy');
 
 const pool = (overrides: Partial<HaproxyPool> = {}): HaproxyPool => ({
   name: 'web',
+  options: {},
   nodes: [
     { name: 'web-1', host: '10.0.0.11', port: 8080 },
     { name: 'web-2', host: '10.0.0.12', port: 8080 },
@@ -20,7 +28,7 @@ const pool = (overrides: Partial<HaproxyPool> = {}): HaproxyPool => ({
 
 const config = (overrides: Partial<HaproxyConfig> = {}): HaproxyConfig => ({
   pools: [pool()],
-  listeners: [{ name: 'http', port: 80, defaultPool: 'web' }],
+  listeners: [{ name: 'http', options: { port: 80, defaultPool: 'web' } }],
   ...overrides,
 });
 
@@ -67,7 +75,7 @@ describe('renderHaproxy', () => {
     [Algorithm.hashUri(), ['balance uri whole', 'hash-type consistent']],
     [Algorithm.randomTwo(), ['balance random(2)']],
   ])('GIVEN algorithm %s WHEN rendered THEN the backend says %j', (algorithm, lines) => {
-    const body = section(text(config({ pools: [pool({ algorithm })] })), 'backend web');
+    const body = section(text(config({ pools: [pool({ options: { algorithm } })] })), 'backend web');
     expect(body.slice(1, 1 + lines.length)).toEqual(lines);
     expect(body[1 + lines.length]).not.toMatch(/^(balance|hash-type)/);
   });
@@ -115,8 +123,10 @@ describe('renderHaproxy', () => {
         config({
           pools: [
             pool({
-              healthCheck: {
-                active: { path: '/health', method: 'GET', expectedCodes: '200', intervalSeconds: 3 },
+              options: {
+                healthCheck: {
+                  active: { path: '/health', method: 'GET', expectedCodes: '200', intervalSeconds: 3 },
+                },
               },
             }),
           ],
@@ -133,7 +143,11 @@ describe('renderHaproxy', () => {
       ]),
     );
     const range = section(
-      text(config({ pools: [pool({ healthCheck: { active: { expectedCodes: '200-299,301,302' } } })] })),
+      text(
+        config({
+          pools: [pool({ options: { healthCheck: { active: { expectedCodes: '200-299,301,302' } } } })],
+        }),
+      ),
       'backend web',
     );
     expect(range).toContain("http-check expect rstatus '^(2[0-9][0-9]|301|302)$'");
@@ -141,18 +155,18 @@ describe('renderHaproxy', () => {
 
   it('GIVEN cookie stickiness WHEN rendered THEN HAProxy inserts a cookie naming each server', () => {
     const body = section(
-      text(config({ pools: [pool({ stickiness: Stickiness.insertCookie() })] })),
+      text(config({ pools: [pool({ options: { stickiness: Stickiness.insertCookie() } })] })),
       'backend web',
     );
     expect(body).toContain('cookie SERVERID insert indirect nocache httponly');
     expect(body).toContain('server web-1 10.0.0.11:8080 cookie web-1');
     const app = section(
-      text(config({ pools: [pool({ stickiness: Stickiness.appCookie('JSESSIONID') })] })),
+      text(config({ pools: [pool({ options: { stickiness: Stickiness.appCookie('JSESSIONID') } })] })),
       'backend web',
     );
     expect(app).toContain('cookie JSESSIONID prefix nocache');
     const source = section(
-      text(config({ pools: [pool({ stickiness: Stickiness.sourceIp() })] })),
+      text(config({ pools: [pool({ options: { stickiness: Stickiness.sourceIp() } })] })),
       'backend web',
     );
     expect(source).toEqual(
@@ -200,10 +214,12 @@ describe('renderHaproxy', () => {
         listeners: [
           {
             name: 'http',
-            port: 80,
-            defaultPool: 'web',
-            rules: [{ pool: 'web', header: { name: 'X-A', value: `it's #1 $HOME 100%` } }],
-            requestHeaders: { 'X-B': `it's 100%` },
+            options: {
+              port: 80,
+              defaultPool: 'web',
+              rules: [{ pool: 'web', header: { name: 'X-A', value: `it's #1 $HOME 100%` } }],
+              requestHeaders: { 'X-B': `it's 100%` },
+            },
           },
         ],
       }),
@@ -244,7 +260,9 @@ describe('renderHaproxy validation', () => {
     expectRejected(
       () =>
         renderHaproxy(
-          config({ listeners: [{ name: 'dns', port: 53, protocol: 'udp', defaultPool: 'web' }] }),
+          config({
+            listeners: [{ name: 'dns', options: { port: 53, protocol: 'udp', defaultPool: 'web' } }],
+          }),
         ),
       'haproxy listener \'dns\': protocol (HAProxy) "udp" is not allowed; allowed: http, https, tcp. Fix: HAProxy does not balance UDP; use NginxBalancer (stream) or OctaviaBalancer',
     );
@@ -256,7 +274,12 @@ describe('renderHaproxy validation', () => {
         renderHaproxy(
           config({
             pools: [
-              pool({ algorithm: Algorithm.hashHeader('machineid'), stickiness: Stickiness.insertCookie() }),
+              pool({
+                options: {
+                  algorithm: Algorithm.hashHeader('machineid'),
+                  stickiness: Stickiness.insertCookie(),
+                },
+              }),
             ],
           }),
         ),
@@ -269,7 +292,7 @@ describe('renderHaproxy validation', () => {
       () =>
         renderHaproxy(
           config({
-            pools: [pool({ protocol: 'tcp', stickiness: Stickiness.insertCookie() })],
+            pools: [pool({ options: { protocol: 'tcp', stickiness: Stickiness.insertCookie() } })],
             listeners: [],
           }),
         ),
@@ -285,13 +308,15 @@ describe('renderHaproxy validation', () => {
             listeners: [
               {
                 name: 'https',
-                port: 443,
-                defaultPool: 'web',
-                tls: {
-                  certificate: {
-                    kind: 'files',
-                    certificatePath: '/etc/ssl/site.crt',
-                    keyPath: '/etc/ssl/private/site.key',
+                options: {
+                  port: 443,
+                  defaultPool: 'web',
+                  tls: {
+                    certificate: {
+                      kind: 'files',
+                      certificatePath: '/etc/ssl/site.crt',
+                      keyPath: '/etc/ssl/private/site.key',
+                    },
                   },
                 },
               },
@@ -304,7 +329,7 @@ describe('renderHaproxy validation', () => {
 
   it('rejects a hashed header name HAProxy cannot write inside hdr()', () => {
     expectRejected(
-      () => renderHaproxy(config({ pools: [pool({ algorithm: Algorithm.hashHeader("x'y") })] })),
+      () => renderHaproxy(config({ pools: [pool({ options: { algorithm: Algorithm.hashHeader("x'y") } })] })),
       'haproxy pool \'web\': hash header name "x\'y" is not allowed; allowed: letters, digits, "_", "." and "-". Fix: rename it; other characters cannot be written inside an HAProxy sample fetch',
     );
   });
@@ -315,7 +340,10 @@ describe('renderHaproxy validation', () => {
         renderHaproxy(
           config({
             listeners: [
-              { name: 'http', port: 80, defaultPool: 'web', requestHeaders: { 'X-A': 'a\u0007b' } },
+              {
+                name: 'http',
+                options: { port: 80, defaultPool: 'web', requestHeaders: { 'X-A': 'a\u0007b' } },
+              },
             ],
           }),
         ),
@@ -328,14 +356,16 @@ describe('renderHaproxy validation', () => {
       () =>
         renderHaproxy(
           config({
-            pools: [pool({ protocol: 'tcp' })],
+            pools: [pool({ options: { protocol: 'tcp' } })],
             listeners: [
               {
                 name: 'db',
-                port: 5432,
-                protocol: 'tcp',
-                defaultPool: 'web',
-                rules: [{ pool: 'web', pathPrefix: '/x' }],
+                options: {
+                  port: 5432,
+                  protocol: 'tcp',
+                  defaultPool: 'web',
+                  rules: [{ pool: 'web', pathPrefix: '/x' }],
+                },
               },
             ],
           }),
@@ -346,16 +376,51 @@ describe('renderHaproxy validation', () => {
 
   it('rejects a listener on the stats port', () => {
     expectRejected(
-      () => renderHaproxy(config({ listeners: [{ name: 'http', port: 8404, defaultPool: 'web' }] })),
+      () =>
+        renderHaproxy(config({ listeners: [{ name: 'http', options: { port: 8404, defaultPool: 'web' } }] })),
       "haproxy listener 'http': port 8404 is not allowed; allowed: a port no other listener or the stats page uses (in use: 8404). Fix: give each listener its own port (or move the stats page with stats.port)",
     );
+  });
+
+  it.each([
+    ['cache', { cache: {} }],
+    ['serverNames', { serverNames: ['shop.example.org'] }],
+    ['rateLimitBurst', { rateLimitPerSecond: 10, rateLimitBurst: 20 }],
+  ] as Array<[string, Partial<HaproxyListenerOptions>]>)(
+    'rejects the nginx listener option %s rather than dropping it',
+    (extra, more) => {
+      let error: unknown;
+      try {
+        renderHaproxy(
+          config({ listeners: [{ name: 'http', options: { port: 80, defaultPool: 'web', ...more } }] }),
+        );
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).path).toBe("haproxy listener 'http'");
+      expect((error as ValidationError).value).toBe(extra);
+    },
+  );
+
+  it('GIVEN a path WHEN a mistake is found THEN the message starts with it', () => {
+    expect(() =>
+      renderHaproxy(
+        config({ pools: [pool({ options: { keepaliveConnections: -1 } })] }),
+        'shop/Front haproxy',
+      ),
+    ).toThrow("shop/Front haproxy pool 'web': keepaliveConnections -1 is not allowed");
   });
 
   it('rejects a probe timeout longer than its interval', () => {
     expectRejected(
       () =>
         renderHaproxy(
-          config({ pools: [pool({ healthCheck: { active: { intervalSeconds: 2, timeoutSeconds: 5 } } })] }),
+          config({
+            pools: [
+              pool({ options: { healthCheck: { active: { intervalSeconds: 2, timeoutSeconds: 5 } } } }),
+            ],
+          }),
         ),
       "haproxy pool 'web': healthCheck.active.timeoutSeconds 5 is not allowed; allowed: at most intervalSeconds (2). Fix: make the probe timeout shorter than the interval between probes",
     );

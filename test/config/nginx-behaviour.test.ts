@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as http from 'http';
 import * as https from 'https';
-import { NginxConfig, NginxListener, NginxPool } from '../../lib/config/nginx';
+import { NginxConfig, NginxListenerOptions, NginxPool } from '../../lib/config/nginx';
 import { Algorithm } from '../../lib/core/balancing';
 import {
   Backend,
@@ -46,8 +46,8 @@ afterEach(async () => {
 /** Starts `count` backends and nginx in front of them on a free loopback port. */
 async function setup(
   count: number,
-  poolOptions: Partial<NginxPool> = {},
-  listenerOptions: Partial<NginxListener> = {},
+  poolOptions: NginxPool['options'] = {},
+  listenerOptions: Partial<NginxListenerOptions> = {},
   delays: number[] = [],
 ): Promise<Setup> {
   const backends = await startBackends(count, { delayMs: delays });
@@ -62,11 +62,13 @@ async function setup(
     pools: [
       {
         name: 'app',
+        options: poolOptions,
         nodes: nodes.map((b, i) => ({ name: `app-${i + 1}`, host: '127.0.0.1', port: b.port })),
-        ...poolOptions,
       },
     ],
-    listeners: [{ name: 'web', port, bindAddress: '127.0.0.1', defaultPool: 'app', ...listenerOptions }],
+    listeners: [
+      { name: 'web', options: { port, bindAddress: '127.0.0.1', defaultPool: 'app', ...listenerOptions } },
+    ],
   });
   const nginx = await startNginx(model(backends), [port]);
   cleanups.push(() => nginx.stop());
@@ -190,20 +192,23 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
         status: { port: statusPort },
         pools: names.map((name, i) => ({
           name,
+          options: {},
           nodes: [{ name: `${name}-1`, host: '127.0.0.1', port: backends[i].port }],
         })),
         listeners: [
           {
             name: 'web',
-            port,
-            bindAddress: '127.0.0.1',
-            defaultPool: 'main',
-            rules: [
-              { pool: 'ws', websocket: true },
-              { pool: 'canary', pathPrefix: '/api/', header: { name: 'X-Canary', value: 'yes' } },
-              { pool: 'api', pathPrefix: '/api/' },
-              { pool: 'admin', hostName: '*.admin.example.org' },
-            ],
+            options: {
+              port,
+              bindAddress: '127.0.0.1',
+              defaultPool: 'main',
+              rules: [
+                { pool: 'ws', websocket: true },
+                { pool: 'canary', pathPrefix: '/api/', header: { name: 'X-Canary', value: 'yes' } },
+                { pool: 'api', pathPrefix: '/api/' },
+                { pool: 'admin', hostName: '*.admin.example.org' },
+              ],
+            },
           },
         ],
       },
@@ -236,23 +241,27 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
         paths: nginxPathsUnder(root),
         stream: false,
         status: { port: statusPort },
-        pools: [{ name: 'app', nodes: [{ name: 'app-1', host: '127.0.0.1', port: backends[0].port }] }],
+        pools: [
+          { name: 'app', options: {}, nodes: [{ name: 'app-1', host: '127.0.0.1', port: backends[0].port }] },
+        ],
         listeners: [
           {
             name: 'site',
-            port: tlsPort,
-            bindAddress: '127.0.0.1',
-            defaultPool: 'app',
-            rateLimitPerSecond: 2,
-            rateLimitBurst: 5,
-            tls: {
-              certificate: {
-                kind: 'files',
-                certificatePath: `${root}/etc/ssl/webfarm/site.crt`,
-                keyPath: `${root}/etc/ssl/webfarm/site.key`,
+            options: {
+              port: tlsPort,
+              bindAddress: '127.0.0.1',
+              defaultPool: 'app',
+              rateLimitPerSecond: 2,
+              rateLimitBurst: 5,
+              tls: {
+                certificate: {
+                  kind: 'files',
+                  certificatePath: `${root}/etc/ssl/webfarm/site.crt`,
+                  keyPath: `${root}/etc/ssl/webfarm/site.key`,
+                },
+                redirectFromPort: plainPort,
+                hstsMaxAgeSeconds: 600,
               },
-              redirectFromPort: plainPort,
-              hstsMaxAgeSeconds: 600,
             },
           },
         ],
@@ -307,11 +316,13 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
         pools: [
           {
             name: 'raw',
-            protocol: 'tcp',
+            options: { protocol: 'tcp' },
             nodes: backends.map((b, i) => ({ name: `raw-${i + 1}`, host: '127.0.0.1', port: b.port })),
           },
         ],
-        listeners: [{ name: 'raw', port, bindAddress: '127.0.0.1', protocol: 'tcp', defaultPool: 'raw' }],
+        listeners: [
+          { name: 'raw', options: { port, bindAddress: '127.0.0.1', protocol: 'tcp', defaultPool: 'raw' } },
+        ],
       },
       [port],
     );
@@ -336,8 +347,10 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
         paths: nginxPathsUnder(root),
         stream: false,
         status: { port: statusPort },
-        pools: [{ name: 'app', nodes: [{ name: 'app-1', host: '127.0.0.1', port: backends[0].port }] }],
-        listeners: [{ name: 'web', port, bindAddress: '127.0.0.1', defaultPool: 'app' }],
+        pools: [
+          { name: 'app', options: {}, nodes: [{ name: 'app-1', host: '127.0.0.1', port: backends[0].port }] },
+        ],
+        listeners: [{ name: 'web', options: { port, bindAddress: '127.0.0.1', defaultPool: 'app' } }],
       },
       [port, statusPort],
     );

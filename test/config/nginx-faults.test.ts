@@ -23,11 +23,11 @@ describeFaults({
       pools: [
         {
           name: 'app',
-          timeouts: FAULT_TIMEOUTS,
+          options: { timeouts: FAULT_TIMEOUTS },
           nodes: current.map((n) => ({ name: n.name, host: '127.0.0.1', port: n.port })),
         },
       ],
-      listeners: [{ name: 'web', port, bindAddress: '127.0.0.1', defaultPool: 'app' }],
+      listeners: [{ name: 'web', options: { port, bindAddress: '127.0.0.1', defaultPool: 'app' } }],
     });
     const nginx = await startNginx(model(nodes), [port]);
     return {

@@ -64,13 +64,14 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
     pools: [
       {
         name: 'visa',
+        options: {},
         nodes: [
           { name: 'app-1', host: token(1), port: 8080 },
           { name: 'app-2', host: token(2), port: 8080 },
         ],
       },
     ],
-    listeners: [{ name: 'http', port: 80, defaultPool: 'visa', allowedCidrs: ['0.0.0.0/0'] }],
+    listeners: [{ name: 'http', options: { port: 80, defaultPool: 'visa', allowedCidrs: ['0.0.0.0/0'] } }],
   }),
 
   /** The climate-data platform: three services, each sticky by the `machineid` header. */
@@ -86,10 +87,10 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
       workerConnections: 1024,
       pools: services.map(([name, port]) => ({
         name,
-        algorithm: Algorithm.hashHeader('machineid'),
+        options: { algorithm: Algorithm.hashHeader('machineid') },
         nodes: servers.map((host, i) => ({ name: `pavics-${i + 1}`, host, port })),
       })),
-      listeners: services.map(([name, port]) => ({ name, port, defaultPool: name })),
+      listeners: services.map(([name, port]) => ({ name, options: { port, defaultPool: name } })),
     };
   },
 
@@ -101,9 +102,11 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
     pools: [
       {
         name: 'nsboot',
-        algorithm: Algorithm.leastConnections(),
-        healthCheck: { passive: { maxFails: 2, failTimeoutSeconds: 10 } },
-        keepaliveConnections: 64,
+        options: {
+          algorithm: Algorithm.leastConnections(),
+          healthCheck: { passive: { maxFails: 2, failTimeoutSeconds: 10 } },
+          keepaliveConnections: 64,
+        },
         nodes: [
           { name: 'nsboot-1', host: '192.168.1.101', port: 80, weight: 3 },
           { name: 'nsboot-2', host: '192.168.1.102', port: 80, weight: 2 },
@@ -113,7 +116,7 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
       },
       {
         name: 'nsboot-websocket',
-        stickiness: Stickiness.sourceIp(),
+        options: { stickiness: Stickiness.sourceIp() },
         nodes: [
           { name: 'nsboot-1', host: '192.168.1.101', port: 80 },
           { name: 'nsboot-2', host: '192.168.1.102', port: 80 },
@@ -121,8 +124,7 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
       },
       {
         name: 'images',
-        algorithm: Algorithm.hashUri(),
-        keepaliveConnections: 0,
+        options: { algorithm: Algorithm.hashUri(), keepaliveConnections: 0 },
         nodes: [
           { name: 'img-1', host: 'localhost', port: 8080 },
           { name: 'img-2', host: '2001:db8::12', port: 8080 },
@@ -130,38 +132,39 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
       },
       {
         name: 'sessions',
-        algorithm: Algorithm.hashCookie('session_id', { consistent: false }),
-        protocol: 'https',
+        options: { algorithm: Algorithm.hashCookie('session_id', { consistent: false }), protocol: 'https' },
         nodes: [{ name: 'app-1', host: '192.168.1.121', port: 8443 }],
       },
-      { name: 'canary', algorithm: Algorithm.randomTwo(), nodes: [] },
+      { name: 'canary', options: { algorithm: Algorithm.randomTwo() }, nodes: [] },
     ],
     listeners: [
       {
         name: 'nsboot',
-        port: 443,
-        tls: {
-          certificate: {
-            kind: 'files',
-            certificatePath: `${root}/etc/ssl/webfarm/site.crt`,
-            keyPath: `${root}/etc/ssl/webfarm/site.key`,
+        options: {
+          port: 443,
+          tls: {
+            certificate: {
+              kind: 'files',
+              certificatePath: `${root}/etc/ssl/webfarm/site.crt`,
+              keyPath: `${root}/etc/ssl/webfarm/site.key`,
+            },
+            redirectFromPort: 80,
+            hstsMaxAgeSeconds: 31536000,
           },
-          redirectFromPort: 80,
-          hstsMaxAgeSeconds: 31536000,
+          serverNames: ['nsboot.example.org', '*.nsboot.example.org'],
+          allowedCidrs: ['0.0.0.0/0'],
+          rateLimitPerSecond: 50,
+          rateLimitBurst: 100,
+          cache: { maxSizeMb: 2048, validSeconds: 300 },
+          requestHeaders: { 'X-Balancer': 'nsboot lb-1' },
+          rules: [
+            { pool: 'nsboot-websocket', websocket: true },
+            { pool: 'images', pathPrefix: '/images/' },
+            { pool: 'canary', header: { name: 'X-Canary', value: 'always "yes"' }, pathPrefix: '/api/' },
+            { pool: 'sessions', hostName: 'sessions.nsboot.example.org' },
+          ],
+          defaultPool: 'nsboot',
         },
-        serverNames: ['nsboot.example.org', '*.nsboot.example.org'],
-        allowedCidrs: ['0.0.0.0/0'],
-        rateLimitPerSecond: 50,
-        rateLimitBurst: 100,
-        cache: { maxSizeMb: 2048, validSeconds: 300 },
-        requestHeaders: { 'X-Balancer': 'nsboot lb-1' },
-        rules: [
-          { pool: 'nsboot-websocket', websocket: true },
-          { pool: 'images', pathPrefix: '/images/' },
-          { pool: 'canary', header: { name: 'X-Canary', value: 'always "yes"' }, pathPrefix: '/api/' },
-          { pool: 'sessions', hostName: 'sessions.nsboot.example.org' },
-        ],
-        defaultPool: 'nsboot',
       },
     ],
   }),
@@ -173,8 +176,7 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
     pools: [
       {
         name: 'tls-nodes',
-        protocol: 'tcp',
-        algorithm: Algorithm.sourceIp(),
+        options: { protocol: 'tcp', algorithm: Algorithm.sourceIp() },
         nodes: [
           { name: 'node-1', host: token(3), port: 443 },
           { name: 'node-2', host: token(4), port: 443 },
@@ -182,14 +184,19 @@ export const NGINX_GOLDEN_CASES: Record<string, (root: string) => NginxConfig> =
       },
       {
         name: 'dns',
-        protocol: 'udp',
-        algorithm: Algorithm.leastConnections(),
+        options: { protocol: 'udp', algorithm: Algorithm.leastConnections() },
         nodes: [{ name: 'dns-1', host: '10.0.0.53', port: 53 }],
       },
     ],
     listeners: [
-      { name: 'tls', port: 443, protocol: 'tcp', tls: { mode: 'passthrough' }, defaultPool: 'tls-nodes' },
-      { name: 'dns', port: 53, protocol: 'udp', defaultPool: 'dns', allowedCidrs: ['10.0.0.0/8'] },
+      {
+        name: 'tls',
+        options: { port: 443, protocol: 'tcp', tls: { mode: 'passthrough' }, defaultPool: 'tls-nodes' },
+      },
+      {
+        name: 'dns',
+        options: { port: 53, protocol: 'udp', defaultPool: 'dns', allowedCidrs: ['10.0.0.0/8'] },
+      },
     ],
   }),
 };

@@ -33,10 +33,10 @@ const base = (
   stream: false,
   status: { port: ports.statusPort },
   pools: [
-    { name: 'hit', nodes: [{ name: 'hit-1', host: '127.0.0.1', port: ports.hit }] },
-    { name: 'miss', nodes: [{ name: 'miss-1', host: '127.0.0.1', port: ports.miss }] },
+    { name: 'hit', options: {}, nodes: [{ name: 'hit-1', host: '127.0.0.1', port: ports.hit }] },
+    { name: 'miss', options: {}, nodes: [{ name: 'miss-1', host: '127.0.0.1', port: ports.miss }] },
   ],
-  listeners: [{ name: 'web', port: ports.port, bindAddress: '127.0.0.1', defaultPool: 'miss' }],
+  listeners: [{ name: 'web', options: { port: ports.port, bindAddress: '127.0.0.1', defaultPool: 'miss' } }],
 });
 
 describeWithTools(
@@ -59,13 +59,26 @@ describeWithTools(
               accepted(() =>
                 renderNginx({
                   ...model,
-                  listeners: [{ ...listener, rules: [{ pool: 'hit', header: { name: 'X-Match', value } }] }],
+                  listeners: [
+                    {
+                      ...listener,
+                      options: {
+                        ...listener.options,
+                        rules: [{ pool: 'hit', header: { name: 'X-Match', value } }],
+                      },
+                    },
+                  ],
                 }),
               ),
             );
             const headerValues = values.filter((value) =>
               accepted(() =>
-                renderNginx({ ...model, listeners: [{ ...listener, requestHeaders: { 'X-Set': value } }] }),
+                renderNginx({
+                  ...model,
+                  listeners: [
+                    { ...listener, options: { ...listener.options, requestHeaders: { 'X-Set': value } } },
+                  ],
+                }),
               ),
             );
             checked += ruleValues.length + headerValues.length;
@@ -75,11 +88,16 @@ describeWithTools(
                 listeners: [
                   {
                     ...listener,
-                    rules: ruleValues.map((value, i) => ({
-                      pool: 'hit',
-                      header: { name: `X-Match-${i}`, value },
-                    })),
-                    requestHeaders: Object.fromEntries(headerValues.map((value, i) => [`X-Set-${i}`, value])),
+                    options: {
+                      ...listener.options,
+                      rules: ruleValues.map((value, i) => ({
+                        pool: 'hit',
+                        header: { name: `X-Match-${i}`, value },
+                      })),
+                      requestHeaders: Object.fromEntries(
+                        headerValues.map((value, i) => [`X-Set-${i}`, value]),
+                      ),
+                    },
                   },
                 ],
               },

@@ -17,6 +17,7 @@ const GOLDEN = path.join(ROOT, 'test', 'golden', 'nginx');
 
 const pool = (overrides: Partial<NginxPool> = {}): NginxPool => ({
   name: 'web',
+  options: {},
   nodes: [
     { name: 'web-1', host: '10.0.0.11', port: 8080 },
     { name: 'web-2', host: '10.0.0.12', port: 8080 },
@@ -26,7 +27,7 @@ const pool = (overrides: Partial<NginxPool> = {}): NginxPool => ({
 
 const config = (overrides: Partial<NginxConfig> = {}): NginxConfig => ({
   pools: [pool()],
-  listeners: [{ name: 'http', port: 80, defaultPool: 'web' }],
+  listeners: [{ name: 'http', options: { port: 80, defaultPool: 'web' } }],
   ...overrides,
 });
 
@@ -84,7 +85,7 @@ describe('renderNginx', () => {
     [Algorithm.hashUri(), 'hash $request_uri consistent;'],
     [Algorithm.randomTwo(), 'random two least_conn;'],
   ])('GIVEN algorithm %s WHEN rendered THEN the upstream says %s', (algorithm, line) => {
-    const text = file(renderNginx(config({ pools: [pool({ algorithm })] })), 'pools/web.conf');
+    const text = file(renderNginx(config({ pools: [pool({ options: { algorithm } })] })), 'pools/web.conf');
     const lines = text.split('\n').map((l) => l.trim());
     const zone = lines.indexOf('zone webfarm_http_web 64k;');
     expect(zone).toBeGreaterThan(0);
@@ -94,7 +95,7 @@ describe('renderNginx', () => {
 
   it('GIVEN source-ip stickiness on a round-robin pool WHEN rendered THEN nginx hashes the client (ip_hash)', () => {
     const text = file(
-      renderNginx(config({ pools: [pool({ stickiness: Stickiness.sourceIp() })] })),
+      renderNginx(config({ pools: [pool({ options: { stickiness: Stickiness.sourceIp() } })] })),
       'web.conf',
     );
     expect(text).toContain('    ip_hash;\n');
@@ -135,14 +136,20 @@ describe('renderNginx', () => {
     const files = renderNginx(
       config({
         pools: [
-          pool({ timeouts: { connectSeconds: 2, responseSeconds: 10 } }),
-          pool({ name: 'slow', timeouts: { responseSeconds: 600 } }),
-          pool({ name: 'db', protocol: 'tcp', timeouts: { connectSeconds: 1, responseSeconds: 3600 } }),
+          pool({ options: { timeouts: { connectSeconds: 2, responseSeconds: 10 } } }),
+          pool({ name: 'slow', options: { timeouts: { responseSeconds: 600 } } }),
+          pool({
+            name: 'db',
+            options: { protocol: 'tcp', timeouts: { connectSeconds: 1, responseSeconds: 3600 } },
+          }),
         ],
         listeners: [
-          { name: 'http', port: 80, defaultPool: 'web', rules: [{ pool: 'slow', pathPrefix: '/climate' }] },
-          { name: 'plain', port: 81, defaultPool: 'web' },
-          { name: 'db', port: 5432, protocol: 'tcp', defaultPool: 'db' },
+          {
+            name: 'http',
+            options: { port: 80, defaultPool: 'web', rules: [{ pool: 'slow', pathPrefix: '/climate' }] },
+          },
+          { name: 'plain', options: { port: 81, defaultPool: 'web' } },
+          { name: 'db', options: { port: 5432, protocol: 'tcp', defaultPool: 'db' } },
         ],
       }),
     );
@@ -154,9 +161,9 @@ describe('renderNginx', () => {
     const db = file(files, 'stream-listeners/db.conf');
     expect(db).toContain('    proxy_connect_timeout 1s;\n');
     expect(db).toContain('    proxy_timeout 3600s;\n');
-    expect(() => renderNginx(config({ pools: [pool({ timeouts: { responseSeconds: -1 } })] }))).toThrow(
-      /timeouts.responseSeconds -1 is not allowed/,
-    );
+    expect(() =>
+      renderNginx(config({ pools: [pool({ options: { timeouts: { responseSeconds: -1 } } })] })),
+    ).toThrow(/timeouts.responseSeconds -1 is not allowed/);
   });
 
   it('GIVEN no admin networks WHEN rendered THEN stub_status listens on 127.0.0.1 and allows only this host', () => {
@@ -186,10 +193,10 @@ describe('renderNginx', () => {
     expect(httpOnly).toContain('\nstream {\n');
     const withTcp = renderNginx(
       config({
-        pools: [pool(), pool({ name: 'db', protocol: 'tcp' })],
+        pools: [pool(), pool({ name: 'db', options: { protocol: 'tcp' } })],
         listeners: [
-          { name: 'http', port: 80, defaultPool: 'web' },
-          { name: 'db', port: 5432, protocol: 'tcp', defaultPool: 'db' },
+          { name: 'http', options: { port: 80, defaultPool: 'web' } },
+          { name: 'db', options: { port: 5432, protocol: 'tcp', defaultPool: 'db' } },
         ],
       }),
     );
@@ -210,9 +217,11 @@ describe('renderNginx', () => {
         listeners: [
           {
             name: 'http',
-            port: 80,
-            defaultPool: 'web',
-            rules: [{ pool: 'web', header: { name: 'X-A', value: 'a"b;{c}\\d $e#' } }],
+            options: {
+              port: 80,
+              defaultPool: 'web',
+              rules: [{ pool: 'web', header: { name: 'X-A', value: 'a"b;{c}\\d $e#' } }],
+            },
           },
         ],
       }),
@@ -226,14 +235,15 @@ describe('renderNginx', () => {
 describe('renderNginx validation', () => {
   it('rejects cookie-insert stickiness and names HAProxy', () => {
     expectRejected(
-      () => renderNginx(config({ pools: [pool({ stickiness: Stickiness.insertCookie() })] })),
+      () => renderNginx(config({ pools: [pool({ options: { stickiness: Stickiness.insertCookie() } })] })),
       'nginx pool \'web\': stickiness (nginx) "insert-cookie" is not allowed; allowed: source-ip. Fix: open-source nginx has no cookie-insert stickiness (that is nginx Plus `sticky cookie`); use HaproxyBalancer or OctaviaBalancer (HTTP_COOKIE), or Algorithm.hashCookie on an application cookie',
     );
   });
 
   it('rejects active health checks and names HAProxy', () => {
     expectRejected(
-      () => renderNginx(config({ pools: [pool({ healthCheck: { active: { path: '/health' } } })] })),
+      () =>
+        renderNginx(config({ pools: [pool({ options: { healthCheck: { active: { path: '/health' } } } })] })),
       'nginx pool \'web\': active health check (nginx) "active" is not allowed; allowed: passive health checks only. Fix: open-source nginx has no active health checks (that is nginx Plus `health_check`); use HaproxyBalancer or OctaviaBalancer, or rely on passive checks (healthCheck.passive)',
     );
   });
@@ -244,7 +254,10 @@ describe('renderNginx validation', () => {
         renderNginx(
           config({
             listeners: [
-              { name: 'http', port: 80, defaultPool: 'web', requestHeaders: { 'X-Env': 'a$host' } },
+              {
+                name: 'http',
+                options: { port: 80, defaultPool: 'web', requestHeaders: { 'X-Env': 'a$host' } },
+              },
             ],
           }),
         ),
@@ -260,9 +273,11 @@ describe('renderNginx validation', () => {
             listeners: [
               {
                 name: 'http',
-                port: 80,
-                defaultPool: 'web',
-                rules: [{ pool: 'web', header: { name: 'X-A', value: 'a\nreturn 200;' } }],
+                options: {
+                  port: 80,
+                  defaultPool: 'web',
+                  rules: [{ pool: 'web', header: { name: 'X-A', value: 'a\nreturn 200;' } }],
+                },
               },
             ],
           }),
@@ -279,9 +294,11 @@ describe('renderNginx validation', () => {
             listeners: [
               {
                 name: 'http',
-                port: 80,
-                defaultPool: 'web',
-                rules: [{ pool: 'web', header: { name: 'X-A', value: ' a' } }],
+                options: {
+                  port: 80,
+                  defaultPool: 'web',
+                  rules: [{ pool: 'web', header: { name: 'X-A', value: ' a' } }],
+                },
               },
             ],
           }),
@@ -297,8 +314,8 @@ describe('renderNginx validation', () => {
           config({
             pools: [
               pool({
-                algorithm: Algorithm.hashHeader('machineid'),
                 nodes: [{ name: 'a', host: '10.0.0.1', port: 80, backup: true }],
+                options: { algorithm: Algorithm.hashHeader('machineid') },
               }),
             ],
           }),
@@ -309,14 +326,20 @@ describe('renderNginx validation', () => {
 
   it('rejects hashing a header whose name has "_" (nginx drops such headers)', () => {
     expectRejected(
-      () => renderNginx(config({ pools: [pool({ algorithm: Algorithm.hashHeader('machine_id') })] })),
+      () =>
+        renderNginx(
+          config({ pools: [pool({ options: { algorithm: Algorithm.hashHeader('machine_id') } })] }),
+        ),
       'nginx pool \'web\': hash header name "machine_id" is not allowed; allowed: letters, digits and "-" (nginx names the header as $http_<name>, and drops headers with "_"). Fix: rename the header, or use HaproxyBalancer, which hashes any header name',
     );
   });
 
   it('rejects hashing a cookie whose name is not an nginx variable name', () => {
     expectRejected(
-      () => renderNginx(config({ pools: [pool({ algorithm: Algorithm.hashCookie('my-session') })] })),
+      () =>
+        renderNginx(
+          config({ pools: [pool({ options: { algorithm: Algorithm.hashCookie('my-session') } })] }),
+        ),
       'nginx pool \'web\': hash cookie name "my-session" is not allowed; allowed: letters, digits and "_" (nginx reads the cookie as $cookie_<name>). Fix: rename the cookie, or use HaproxyBalancer, which hashes any cookie name',
     );
   });
@@ -326,7 +349,11 @@ describe('renderNginx validation', () => {
       () =>
         renderNginx(
           config({
-            pools: [pool({ algorithm: Algorithm.leastConnections(), stickiness: Stickiness.sourceIp() })],
+            pools: [
+              pool({
+                options: { algorithm: Algorithm.leastConnections(), stickiness: Stickiness.sourceIp() },
+              }),
+            ],
           }),
         ),
       'nginx pool \'web\': stickiness with this algorithm (nginx) "source-ip with least-connections" is not allowed; allowed: source-ip stickiness with round-robin only. Fix: nginx keeps clients on a node by hashing their address, which replaces the algorithm: use Algorithm.sourceIp()',
@@ -335,7 +362,7 @@ describe('renderNginx validation', () => {
 
   it('rejects a listener whose default pool does not exist', () => {
     expectRejected(
-      () => renderNginx(config({ listeners: [{ name: 'http', port: 80, defaultPool: 'api' }] })),
+      () => renderNginx(config({ listeners: [{ name: 'http', options: { port: 80, defaultPool: 'api' } }] })),
       'nginx listener \'http\': defaultPool "api" is not allowed; allowed: "web". Fix: add the pool to `pools`, or fix the name',
     );
   });
@@ -343,14 +370,19 @@ describe('renderNginx validation', () => {
   it('rejects a tcp listener in front of an http pool', () => {
     expectRejected(
       () =>
-        renderNginx(config({ listeners: [{ name: 'db', port: 5432, protocol: 'tcp', defaultPool: 'web' }] })),
+        renderNginx(
+          config({
+            listeners: [{ name: 'db', options: { port: 5432, protocol: 'tcp', defaultPool: 'web' } }],
+          }),
+        ),
       'nginx listener \'db\': defaultPool protocol "pool \'web\' is http, listener is tcp" is not allowed; allowed: a pool whose protocol is "tcp". Fix: a tcp listener forwards bytes: give the pool protocol "tcp" (its nodes may still speak TLS)',
     );
   });
 
   it('rejects a listener on the status port', () => {
     expectRejected(
-      () => renderNginx(config({ listeners: [{ name: 'http', port: 8081, defaultPool: 'web' }] })),
+      () =>
+        renderNginx(config({ listeners: [{ name: 'http', options: { port: 8081, defaultPool: 'web' } }] })),
       "nginx listener 'http': port 8081 is not allowed; allowed: a port no other listener or the status server uses for the same transport (in use: 8081/tcp). Fix: give each listener its own port (or move the status server with status.port)",
     );
   });
@@ -360,9 +392,12 @@ describe('renderNginx validation', () => {
       () =>
         renderNginx(
           config({
-            pools: [pool({ protocol: 'tcp' })],
+            pools: [pool({ options: { protocol: 'tcp' } })],
             listeners: [
-              { name: 'db', port: 5432, protocol: 'tcp', defaultPool: 'web', rateLimitPerSecond: 5 },
+              {
+                name: 'db',
+                options: { port: 5432, protocol: 'tcp', defaultPool: 'web', rateLimitPerSecond: 5 },
+              },
             ],
           }),
         ),
@@ -378,9 +413,11 @@ describe('renderNginx validation', () => {
             listeners: [
               {
                 name: 'https',
-                port: 443,
-                defaultPool: 'web',
-                tls: { certificate: { kind: 'barbican', containerRef: 'x' } },
+                options: {
+                  port: 443,
+                  defaultPool: 'web',
+                  tls: { certificate: { kind: 'barbican', containerRef: 'x' } },
+                },
               },
             ],
           }),
@@ -397,9 +434,7 @@ describe('renderNginx validation', () => {
             listeners: [
               {
                 name: 'http',
-                port: 80,
-                defaultPool: 'web',
-                requestHeaders: { 'x-forwarded-for': '1.2.3.4' },
+                options: { port: 80, defaultPool: 'web', requestHeaders: { 'x-forwarded-for': '1.2.3.4' } },
               },
             ],
           }),
@@ -413,7 +448,9 @@ describe('renderNginx validation', () => {
       () =>
         renderNginx(
           config({
-            listeners: [{ name: 'http', port: 80, defaultPool: 'web', requestHeaders: { X$host: 'a' } }],
+            listeners: [
+              { name: 'http', options: { port: 80, defaultPool: 'web', requestHeaders: { X$host: 'a' } } },
+            ],
           }),
         ),
       'nginx listener \'http\': requestHeaders name "X$host" is not allowed; allowed: letters, digits, "-", "_" and ".". Fix: name the header like "X-Request-Source"',
@@ -422,7 +459,10 @@ describe('renderNginx validation', () => {
 
   it('rejects a tcp pool when the stream block is switched off', () => {
     expectRejected(
-      () => renderNginx(config({ stream: false, pools: [pool({ protocol: 'tcp' })], listeners: [] })),
+      () =>
+        renderNginx(
+          config({ stream: false, pools: [pool({ options: { protocol: 'tcp' } })], listeners: [] }),
+        ),
       'nginx pool \'web\': protocol "tcp" is not allowed; allowed: "http" or "https" (stream is off). Fix: set stream: true to balance tcp/udp',
     );
   });
@@ -443,7 +483,11 @@ describe('renderNginx validation', () => {
     expectRejected(
       () =>
         renderNginx(
-          config({ listeners: [{ name: 'http', port: 80, defaultPool: 'web', rules: [{ pool: 'web' }] }] }),
+          config({
+            listeners: [
+              { name: 'http', options: { port: 80, defaultPool: 'web', rules: [{ pool: 'web' }] } },
+            ],
+          }),
         ),
       'nginx listener \'http\' rule 1: rule condition "(none)" is not allowed; allowed: at least one of pathPrefix, header, hostName, websocket. Fix: say which requests the rule matches, or use defaultPool',
     );

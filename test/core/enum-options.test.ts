@@ -86,11 +86,11 @@ const CASES: EnumCase[] = [
         pools: [
           {
             name: 'p',
-            healthCheck: { active: { method: asAny(v) } },
+            options: { healthCheck: { active: { method: asAny(v) } } },
             nodes: [{ name: 'n', host: '10.0.0.1', port: 80 }],
           },
         ],
-        listeners: [{ name: 'l', port: 80, defaultPool: 'p' }],
+        listeners: [{ name: 'l', options: { port: 80, defaultPool: 'p' } }],
       }),
   },
   {

@@ -51,8 +51,8 @@ function builtInStack(root: string): string {
     paths: nginxPathsUnder(root),
     stream: false,
     status: false,
-    pools: [{ name: 'app', nodes: [{ name: 'app-1', host: host.stringValue, port: 8080 }] }],
-    listeners: [{ name: 'web', port: 18080, bindAddress: '127.0.0.1', defaultPool: 'app' }],
+    pools: [{ name: 'app', options: {}, nodes: [{ name: 'app-1', host: host.stringValue, port: 8080 }] }],
+    listeners: [{ name: 'web', options: { port: 18080, bindAddress: '127.0.0.1', defaultPool: 'app' } }],
   });
   const pool = nginxFiles.find((f) => f.path.endsWith('/app.conf'));
   if (!pool) throw new Error('no pool file rendered');

@@ -56,11 +56,11 @@ describeWithTools(
           pools: [
             {
               name: 'web',
-              runtimeManaged: true,
+              options: { runtimeManaged: true },
               nodes: [{ name: 'web-1', host: '127.0.0.1', port: backends[0].port }],
             },
           ],
-          listeners: [{ name: 'http', port, defaultPool: 'web' }],
+          listeners: [{ name: 'http', options: { port, defaultPool: 'web' } }],
         }),
       );
       haproxy = await startDaemon('haproxy', ['-W', '-f', paths.configFile, '-f', paths.poolsDir], [port]);

@@ -14,6 +14,11 @@
  * node (`option redispatch 1`); layer-7 retries (after the request was sent) are disabled for
  * methods that are not idempotent, so a POST is never sent twice.
  *
+ * The pools and listeners it takes are the core model's (`PoolModel`, `ListenerModel` in lib/core:
+ * a balancer passes its `IBalancerPool`s and `IBalancerListener`s as they are) plus what only
+ * HAProxy has (`bindAddress`, one PEM file for TLS); the rest of {@link HaproxyConfig} is the
+ * host's own settings.
+ *
  * Files: `types` (the input model), `resolved` (the validated model), `resolve` and
  * `resolve-listener` (checks and defaults), `render` (the printer and the sections).
  */

@@ -16,7 +16,9 @@ import {
 } from '../quote';
 import { SIMPLE_NAME } from './resolve';
 import { ResolvedListener, ResolvedPool } from './resolved';
-import { HaproxyListener, HaproxyRoutingRule, HaproxyTls } from './types';
+import type { RoutingRule } from '../../core/balancer';
+import type { PoolRef } from '../proxy-common';
+import { HaproxyListener, HaproxyTls } from './types';
 
 export function resolveListener(
   listener: HaproxyListener,
@@ -25,11 +27,24 @@ export function resolveListener(
 ): ResolvedListener {
   checkName(where, 'listener name', listener.name);
   const path = `${where} listener '${listener.name}'`;
-  const port = literalNumber(listener.port, { path, what: 'port' });
+  const o = listener.options;
+  // nginx's listener options: HAProxy has none of them, and says so rather than drop them.
+  for (const extra of ['cache', 'serverNames', 'rateLimitBurst'] as const) {
+    if (o[extra] === undefined) continue;
+    requireCapability(
+      HAPROXY_CAPABILITIES,
+      path,
+      'listener option',
+      extra,
+      false,
+      HAPROXY_CAPABILITIES.listenerExtras ?? [],
+    );
+  }
+  const port = literalNumber(o.port, { path, what: 'port' });
   checkPort(path, 'port', port);
-  const tls = listener.tls;
+  const tls = o.tls;
   const terminate = tls !== undefined && tls.mode !== 'passthrough';
-  const protocol = listener.protocol ?? (terminate ? 'https' : 'http');
+  const protocol = o.protocol ?? (terminate ? 'https' : 'http');
   requireCapability(
     HAPROXY_CAPABILITIES,
     path,
@@ -40,13 +55,13 @@ export function resolveListener(
   );
   const mode = protocol === 'tcp' ? 'tcp' : 'http';
   const host =
-    listener.bindAddress === undefined
+    o.bindAddress === undefined
       ? ''
-      : formatHost(formatAddress(listener.bindAddress, { path, what: 'bindAddress' }), {
+      : formatHost(formatAddress(o.bindAddress, { path, what: 'bindAddress' }), {
           path,
           what: 'bindAddress',
         });
-  const defaultPool = findPool(path, 'defaultPool', listener.defaultPool, pools);
+  const defaultPool = findPool(path, 'defaultPool', o.defaultPool, pools);
   checkPoolFits(path, 'defaultPool', mode, defaultPool);
 
   const binds: string[][] = [];
@@ -111,7 +126,7 @@ export function resolveListener(
     binds.push([`${host}:${port}`]);
   }
 
-  const rules = (listener.rules ?? []).map((rule, i) => {
+  const rules = (o.rules ?? []).map((rule, i) => {
     const where = `${path} rule ${i + 1}`;
     if (mode === 'tcp') refuseLayer4Rule(where, protocol);
     const pool = findPool(where, 'pool', rule.pool, pools);
@@ -119,15 +134,15 @@ export function resolveListener(
     return { pool, acls: ruleAcls(where, i + 1, rule) };
   });
 
-  checkAllowedCidrs(path, listener.allowedCidrs);
-  const allowedCidrs = [...(listener.allowedCidrs ?? [])];
+  checkAllowedCidrs(path, o.allowedCidrs);
+  const allowedCidrs = [...(o.allowedCidrs ?? [])];
 
-  if (listener.rateLimitPerSecond !== undefined) {
+  if (o.rateLimitPerSecond !== undefined) {
     if (mode === 'tcp') {
       fail(
         path,
         'rateLimitPerSecond on a layer-4 listener',
-        listener.rateLimitPerSecond,
+        o.rateLimitPerSecond,
         'rate limits on http or https listeners',
         'drop the limit or use an HTTP listener',
       );
@@ -135,7 +150,7 @@ export function resolveListener(
     checkInteger(
       path,
       'rateLimitPerSecond',
-      listener.rateLimitPerSecond,
+      o.rateLimitPerSecond,
       1,
       1000000,
       'give requests per second per client, e.g. 20',
@@ -144,7 +159,7 @@ export function resolveListener(
 
   const requestHeaders = checkRequestHeaders(
     path,
-    listener.requestHeaders,
+    o.requestHeaders,
     mode === 'tcp',
     'headers on http listeners',
   ).map(([name, value]) => {
@@ -165,7 +180,7 @@ export function resolveListener(
     defaultPool,
     rules,
     allowedCidrs,
-    rateLimitPerSecond: listener.rateLimitPerSecond,
+    rateLimitPerSecond: o.rateLimitPerSecond,
     requestHeaders,
   };
 }
@@ -208,7 +223,7 @@ function checkPoolFits(path: string, what: string, mode: 'http' | 'tcp', pool: R
   }
 }
 
-function ruleAcls(where: string, n: number, rule: HaproxyRoutingRule): string[][] {
+function ruleAcls(where: string, n: number, rule: RoutingRule<PoolRef>): string[][] {
   const acls: string[][] = [];
   if (rule.hostName !== undefined) {
     if (isUnresolved(rule.hostName)) {

@@ -206,16 +206,17 @@ function quoteSecret(secret: string, ctx: { path: string; what: string }): strin
 function resolvePool(pool: HaproxyPool, where: string): ResolvedPool {
   checkName(where, 'pool name', pool.name);
   const path = `${where} pool '${pool.name}'`;
-  const given = pool.protocol ?? 'http';
+  const o = pool.options;
+  const given = o.protocol ?? 'http';
   if (given !== 'http' && given !== 'https' && given !== 'tcp') {
     requireCapability(HAPROXY_CAPABILITIES, path, 'pool protocol', given, false, ['http', 'https', 'tcp']);
   }
   const protocol = given as 'http' | 'https' | 'tcp';
-  const algorithm = pool.algorithm ?? Algorithm.roundRobin();
+  const algorithm = o.algorithm ?? Algorithm.roundRobin();
   checkPoolRequirements(HAPROXY_CAPABILITIES, path, {
     algorithm,
-    stickiness: pool.stickiness,
-    healthCheck: pool.healthCheck,
+    stickiness: o.stickiness,
+    healthCheck: o.healthCheck,
   });
   if ((algorithm.kind === 'hash-header' || algorithm.kind === 'hash-cookie') && algorithm.key) {
     if (isUnresolved(algorithm.key) || !SIMPLE_NAME.test(algorithm.key)) {
@@ -238,17 +239,17 @@ function resolvePool(pool: HaproxyPool, where: string): ResolvedPool {
         'a layer-4 pool sees no HTTP headers, cookies or URIs; hash the client with Algorithm.sourceIp()',
       );
     }
-    if (pool.stickiness && pool.stickiness.kind !== 'source-ip') {
+    if (o.stickiness && o.stickiness.kind !== 'source-ip') {
       fail(
         path,
         'cookie stickiness on a tcp pool',
-        String(pool.stickiness),
+        String(o.stickiness),
         'Stickiness.sourceIp() on tcp pools',
         'use Stickiness.sourceIp() or make the pool speak HTTP',
       );
     }
   }
-  const stickyName = pool.stickiness?.cookieName;
+  const stickyName = o.stickiness?.cookieName;
   if (stickyName !== undefined && !SIMPLE_NAME.test(stickyName)) {
     fail(
       path,
@@ -258,8 +259,8 @@ function resolvePool(pool: HaproxyPool, where: string): ResolvedPool {
       'rename the cookie',
     );
   }
-  const active = pool.healthCheck?.active;
-  const keepalive = pool.keepaliveConnections ?? 32;
+  const active = o.healthCheck?.active;
+  const keepalive = o.keepaliveConnections ?? 32;
   checkInteger(path, 'keepaliveConnections', keepalive, 0, 10000, 'give e.g. 32, or 0 to disable reuse');
   const names = new Set<string>();
   const nodes = pool.nodes.map((node) => {
@@ -277,19 +278,19 @@ function resolvePool(pool: HaproxyPool, where: string): ResolvedPool {
     path,
     protocol,
     algorithm,
-    stickiness: pool.stickiness,
+    stickiness: o.stickiness,
     active,
-    maxFails: pool.healthCheck?.passive?.maxFails ?? 3,
+    maxFails: o.healthCheck?.passive?.maxFails ?? 3,
     keepalive,
     nodes,
     runtimeManaged: checkRuntimePool(path, pool, algorithm),
-    timeouts: checkPoolTimeouts(path, pool.timeouts),
+    timeouts: checkPoolTimeouts(path, o.timeouts),
   };
 }
 
 /** HAProxy adds servers at run time only to backends with a dynamic algorithm. */
 function checkRuntimePool(path: string, pool: HaproxyPool, algorithm: Algorithm): boolean {
-  if (!pool.runtimeManaged) return false;
+  if (!pool.options.runtimeManaged) return false;
   const hashed = ['hash-header', 'hash-cookie', 'hash-uri'].includes(algorithm.kind);
   if (hashed && !algorithm.consistent) {
     fail(

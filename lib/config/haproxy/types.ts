@@ -1,114 +1,49 @@
-import {
-  Algorithm,
-  HealthCheck,
-  ListenerProtocol,
-  ListenerTls,
-  PoolTimeouts,
-  Stickiness,
-} from '../../core/balancing';
-import type { PoolOptions } from '../../core/balancer';
-import { PoolRef } from '../proxy-common';
+import type { ListenerTls } from '../../core/balancing';
+import type {
+  BalancerNode,
+  ListenerModel,
+  ListenerOptions,
+  PoolModel,
+  RoutingRule,
+} from '../../core/balancer';
+import type { PoolRef } from '../proxy-common';
 
 /** A pool named by its name, or any object with a `name` (an `IBalancerPool`). */
 export type HaproxyPoolRef = PoolRef;
 
-/** One node of a pool: an HAProxy `server` line. */
-export interface HaproxyNode {
-  /** Stable name: the `server` name and the value of a sticky cookie. */
-  readonly name: string;
-  /** Address or DNS name; may be a Terraform reference (a worker's IP). */
-  readonly host: string;
-  /** Port on the node. */
-  readonly port: number;
-  /**
-   * Relative share of traffic (`weight`).
-   * @default 1
-   */
-  readonly weight?: number;
-  /**
-   * Used only when every other node is down (`backup`).
-   * @default false
-   */
-  readonly backup?: boolean;
-}
+/**
+ * One node of a pool: an HAProxy `server` line (the name is the `server` name and the value of a
+ * sticky cookie).
+ * @deprecated use `BalancerNode` (lib/core), which this is
+ */
+export type HaproxyNode = BalancerNode;
 
-/** A pool: an HAProxy `backend`. */
-export interface HaproxyPool {
-  /** Pool name (lowercase letters, digits, `-`); the backend's name. */
-  readonly name: string;
-  /**
-   * What the nodes speak (the shared vocabulary's pool protocols): `https` adds `ssl verify none`
-   * (the nodes' certificates are not verified, as nginx's default); `tcp` makes a layer-4
-   * backend; `udp` is refused (HAProxy has no UDP).
-   * @default 'http'
-   */
-  readonly protocol?: PoolOptions['protocol'];
-  /**
-   * How a node is picked.
-   * @default Algorithm.roundRobin()
-   */
-  readonly algorithm?: Algorithm;
-  /**
-   * Keep a client on one node: an inserted cookie, the application's cookie, or the client address.
-   * @default - none
-   */
-  readonly stickiness?: Stickiness;
-  /**
-   * Health checks.
-   * @default - HTTP pools: `GET /` every 2 s (2 s timeout), healthy below 500, out after 3
-   * misses, and passive `observe layer7` (3 errors or 5xx answers take a node out); tcp pools:
-   * connect checks every 2 s and `observe layer4`
-   */
-  readonly healthCheck?: HealthCheck;
-  /**
-   * This pool's own connect and response timeouts (`timeout connect` / `timeout server` in its
-   * backend), e.g. long ones for long-running services.
-   * @default - the configuration's {@link HaproxyTimeouts} (3 s / 30 s)
-   */
-  readonly timeouts?: PoolTimeouts;
-  /**
-   * Idle connections to the nodes may be reused by other clients (`http-reuse safe`); 0 disables
-   * reuse (`http-reuse never`). The number itself caps idle connections per node (`pool-max-conn`).
-   * @default 32
-   */
-  readonly keepaliveConnections?: number;
-  /** The nodes; an empty pool answers 503 until nodes are added. */
-  readonly nodes: readonly HaproxyNode[];
-  /**
-   * Changed at run time (`webfarm nodes`): the backend is rendered into its own file under
-   * `paths.poolsDir` (HAProxy reads it after `haproxy.cfg`), so the run-time client can keep it
-   * in step with the servers it adds through the runtime API. The algorithm must be one HAProxy
-   * can add servers to at run time (round robin, least connections, random, or a consistent hash).
-   * @default false
-   */
-  readonly runtimeManaged?: boolean;
-}
+/**
+ * A pool: an HAProxy `backend`. It is the core model's pool ({@link PoolModel}: every
+ * `IBalancerPool` is one); what HAProxy makes of its options:
+ *
+ * - `protocol`: `https` adds `ssl verify none` (the nodes' certificates are not verified, as
+ *   nginx's default); `tcp` makes a layer-4 backend; `udp` is refused (HAProxy has no UDP);
+ * - `healthCheck`: by default HTTP pools are checked with `GET /` every 2 s (2 s timeout,
+ *   healthy below 500, out after 3 misses) and observed passively (`observe layer7`: 3 errors
+ *   or 5xx answers take a node out); tcp pools by connecting every 2 s and `observe layer4`;
+ * - `timeouts`: `timeout connect` / `timeout server` in its backend, else the configuration's
+ *   {@link HaproxyTimeouts};
+ * - `keepaliveConnections`: idle connections to the nodes may be reused by other clients
+ *   (`http-reuse safe`, `pool-max-conn` per node; 0 is `http-reuse never`);
+ * - `runtimeManaged`: the backend is rendered into its own file under `paths.poolsDir` (HAProxy
+ *   reads it after `haproxy.cfg`), so the run-time client can keep it in step with the servers
+ *   it adds through the runtime API; the algorithm must be one HAProxy can add servers to at run
+ *   time (round robin, least connections, random, or a consistent hash);
+ * - no nodes: the backend answers 503 until nodes are added.
+ */
+export type HaproxyPool = PoolModel;
 
-/** A layer-7 rule: requests matching every given condition go to `pool`. */
-export interface HaproxyRoutingRule {
-  /** Where matching requests go. */
-  readonly pool: HaproxyPoolRef;
-  /**
-   * The request path starts with this prefix (`path_beg`).
-   * @default - any path
-   */
-  readonly pathPrefix?: string;
-  /**
-   * The request carries this header (with this exact, case-sensitive value when given).
-   * @default - any headers
-   */
-  readonly header?: { readonly name: string; readonly value?: string };
-  /**
-   * The request is for this host (`api.example.org`; `*.example.org` for any subdomain).
-   * @default - any host
-   */
-  readonly hostName?: string;
-  /**
-   * The request is a websocket upgrade (`Upgrade: websocket`).
-   * @default false
-   */
-  readonly websocket?: boolean;
-}
+/**
+ * A layer-7 rule: requests matching every given condition go to `pool`.
+ * @deprecated use `RoutingRule<HaproxyPoolRef>` (lib/core), which this is
+ */
+export type HaproxyRoutingRule = RoutingRule<HaproxyPoolRef>;
 
 /** TLS on an HAProxy listener: HAProxy reads certificate and key from one PEM file. */
 export interface HaproxyTls extends ListenerTls {
@@ -119,49 +54,29 @@ export interface HaproxyTls extends ListenerTls {
   readonly pemPath?: string;
 }
 
-/** A listener: an HAProxy `frontend`. */
-export interface HaproxyListener {
-  /** Listener name (lowercase letters, digits, `-`); the frontend's name. */
-  readonly name: string;
-  /** The port clients connect to. */
-  readonly port: number;
+/**
+ * A listener's options as HAProxy takes them: the core model's ({@link ListenerOptions}, pools
+ * named by object or by name), TLS with HAProxy's one PEM file, and the one setting only a
+ * host's own configuration has. `cache`, `serverNames` and `rateLimitBurst` are nginx's: HAProxy
+ * refuses them (a `ValidationError`, never silently dropped).
+ */
+export interface HaproxyListenerOptions extends ListenerOptions<HaproxyPoolRef> {
   /**
    * The local address to listen on.
    * @default - every address
    */
   readonly bindAddress?: string;
   /**
-   * What clients speak.
-   * @default 'http' ('https' when `tls` terminates)
-   */
-  readonly protocol?: ListenerProtocol;
-  /** Where requests go when no rule matches. */
-  readonly defaultPool: HaproxyPoolRef;
-  /**
-   * Layer-7 rules, checked in order; the first rule whose conditions all hold wins.
-   * @default - none
-   */
-  readonly rules?: readonly HaproxyRoutingRule[];
-  /**
    * TLS termination or passthrough (a `tcp` listener).
    * @default - plain text
    */
   readonly tls?: HaproxyTls;
-  /**
-   * Client networks allowed to connect; others are refused at connection time.
-   * @default - anyone who can reach the port
-   */
-  readonly allowedCidrs?: readonly string[];
-  /**
-   * Requests per second per client address, tracked in a stick-table; excess requests get 429.
-   * @default - no rate limit
-   */
-  readonly rateLimitPerSecond?: number;
-  /**
-   * Extra headers set on every request (`http-request set-header`); values are literal text.
-   * @default - none
-   */
-  readonly requestHeaders?: Readonly<Record<string, string>>;
+}
+
+/** A listener: an HAProxy `frontend`. Every `IBalancerListener` is one. */
+export interface HaproxyListener extends ListenerModel<HaproxyPoolRef> {
+  /** Its options. */
+  readonly options: HaproxyListenerOptions;
 }
 
 /** The statistics page and the Prometheus exporter. */

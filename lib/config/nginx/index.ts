@@ -9,6 +9,10 @@
  * Open-source nginx has passive health checks only and no cookie-insert stickiness: a pool that
  * asks for either is a {@link ValidationError} that names HAProxy as the fix.
  *
+ * The pools and listeners it takes are the core model's (`PoolModel`, `ListenerModel` in lib/core:
+ * a balancer passes its `IBalancerPool`s and `IBalancerListener`s as they are) plus what only
+ * nginx has (`bindAddress`); the rest of {@link NginxConfig} is the host's own settings.
+ *
  * Files: `types` (the input model), `resolved` (the validated model), `resolve` and
  * `resolve-listener` (checks and defaults), `render` (the printer and the files).
  */

@@ -22,7 +22,9 @@ import {
 } from '../quote';
 import { NGINX_HEADER_NAME } from './resolve';
 import { ResolvedCondition, ResolvedListener, ResolvedPool, ResolvedRule } from './resolved';
-import { NginxListener, NginxRoutingRule } from './types';
+import type { RoutingRule } from '../../core/balancer';
+import type { PoolRef } from '../proxy-common';
+import { NginxListener } from './types';
 
 export function resolveListener(
   listener: NginxListener,
@@ -32,10 +34,11 @@ export function resolveListener(
 ): ResolvedListener {
   checkName(where, 'listener name', listener.name);
   const path = `${where} listener '${listener.name}'`;
-  const port = literalNumber(listener.port, { path, what: 'port' });
+  const o = listener.options;
+  const port = literalNumber(o.port, { path, what: 'port' });
   checkPort(path, 'port', port);
-  const terminate = listener.tls !== undefined && listener.tls.mode !== 'passthrough';
-  const protocol = listener.protocol ?? (terminate ? 'https' : 'http');
+  const terminate = o.tls !== undefined && o.tls.mode !== 'passthrough';
+  const protocol = o.protocol ?? (terminate ? 'https' : 'http');
   if (!['http', 'https', 'tcp', 'udp'].includes(protocol)) {
     fail(path, 'protocol', protocol, '"http", "https", "tcp" or "udp"', 'say what clients speak');
   }
@@ -50,16 +53,14 @@ export function resolveListener(
     );
   }
   const bindAddress =
-    listener.bindAddress === undefined
-      ? undefined
-      : formatAddress(listener.bindAddress, { path, what: 'bindAddress' });
+    o.bindAddress === undefined ? undefined : formatAddress(o.bindAddress, { path, what: 'bindAddress' });
 
-  const defaultPool = findPool(path, 'defaultPool', listener.defaultPool, pools);
+  const defaultPool = findPool(path, 'defaultPool', o.defaultPool, pools);
   checkPoolFits(path, 'defaultPool', protocol, defaultPool);
 
   let tls: ResolvedListener['tls'];
-  if (listener.tls) {
-    const t = listener.tls;
+  if (o.tls) {
+    const t = o.tls;
     if (t.mode === 'passthrough') {
       if (protocol !== 'tcp') {
         fail(
@@ -118,7 +119,7 @@ export function resolveListener(
     fail(path, 'protocol', 'https', 'https together with a `tls` block', 'add tls: { certificate: … }');
   }
 
-  const rules: ResolvedRule[] = (listener.rules ?? []).map((rule, i) => {
+  const rules: ResolvedRule[] = (o.rules ?? []).map((rule, i) => {
     const where = `${path} rule ${i + 1}`;
     if (stream) refuseLayer4Rule(where, protocol);
     const pool = findPool(where, 'pool', rule.pool, pools);
@@ -126,16 +127,16 @@ export function resolveListener(
     return { pool, conditions: resolveConditions(where, rule) };
   });
 
-  checkAllowedCidrs(path, listener.allowedCidrs);
-  const allowedCidrs = [...(listener.allowedCidrs ?? [])];
+  checkAllowedCidrs(path, o.allowedCidrs);
+  const allowedCidrs = [...(o.allowedCidrs ?? [])];
 
   let rate: ResolvedListener['rate'];
-  if (listener.rateLimitPerSecond !== undefined) {
+  if (o.rateLimitPerSecond !== undefined) {
     if (stream) {
       fail(
         path,
         'rateLimitPerSecond on a layer-4 listener',
-        listener.rateLimitPerSecond,
+        o.rateLimitPerSecond,
         'rate limits on http or https listeners',
         'nginx limits HTTP requests; drop the limit or use an HTTP listener',
       );
@@ -143,12 +144,12 @@ export function resolveListener(
     checkInteger(
       path,
       'rateLimitPerSecond',
-      listener.rateLimitPerSecond,
+      o.rateLimitPerSecond,
       1,
       1000000,
       'give requests per second per client, e.g. 20',
     );
-    const burst = listener.rateLimitBurst ?? listener.rateLimitPerSecond;
+    const burst = o.rateLimitBurst ?? o.rateLimitPerSecond;
     checkInteger(
       path,
       'rateLimitBurst',
@@ -157,19 +158,19 @@ export function resolveListener(
       1000000,
       'give how many requests above the rate are served at once, e.g. 20',
     );
-    rate = { perSecond: listener.rateLimitPerSecond, burst };
-  } else if (listener.rateLimitBurst !== undefined) {
+    rate = { perSecond: o.rateLimitPerSecond, burst };
+  } else if (o.rateLimitBurst !== undefined) {
     fail(
       path,
       'rateLimitBurst',
-      listener.rateLimitBurst,
+      o.rateLimitBurst,
       'a burst together with rateLimitPerSecond',
       'give rateLimitPerSecond too',
     );
   }
 
   let cache: ResolvedListener['cache'];
-  if (listener.cache) {
+  if (o.cache) {
     if (stream) {
       fail(
         path,
@@ -179,14 +180,14 @@ export function resolveListener(
         'drop `cache`',
       );
     }
-    const maxSizeMb = listener.cache.maxSizeMb ?? 1024;
+    const maxSizeMb = o.cache.maxSizeMb ?? 1024;
     checkInteger(path, 'cache.maxSizeMb', maxSizeMb, 1, 10485760, 'give megabytes, e.g. 1024');
-    const validSeconds = listener.cache.validSeconds ?? 600;
+    const validSeconds = o.cache.validSeconds ?? 600;
     checkInteger(path, 'cache.validSeconds', validSeconds, 1, 31536000, 'give whole seconds, e.g. 600');
     cache = { maxSizeMb, validSeconds };
   }
 
-  const serverNames = [...(listener.serverNames ?? [])];
+  const serverNames = [...(o.serverNames ?? [])];
   if (stream && serverNames.length) {
     fail(
       path,
@@ -200,7 +201,7 @@ export function resolveListener(
 
   const requestHeaders = checkRequestHeaders(
     path,
-    listener.requestHeaders,
+    o.requestHeaders,
     stream,
     'headers on http or https listeners',
   ).map(([name, value]) => {
@@ -254,7 +255,7 @@ function checkTlsVersions(path: string, versions: readonly TlsVersion[]): void {
   }
 }
 
-function resolveConditions(where: string, rule: NginxRoutingRule): ResolvedCondition[] {
+function resolveConditions(where: string, rule: RoutingRule<PoolRef>): ResolvedCondition[] {
   const conditions: ResolvedCondition[] = [];
   if (rule.hostName !== undefined) {
     const ctx = { path: where, what: 'hostName' };

@@ -161,7 +161,8 @@ export const NGINX_HEADER_NAME = /^[A-Za-z0-9-]+$/;
 function resolvePool(pool: NginxPool, streamEnabled: boolean, where: string): ResolvedPool {
   checkName(where, 'pool name', pool.name);
   const path = `${where} pool '${pool.name}'`;
-  const protocol = pool.protocol ?? 'http';
+  const o = pool.options;
+  const protocol = o.protocol ?? 'http';
   if (!['http', 'https', 'tcp', 'udp'].includes(protocol)) {
     fail(path, 'protocol', protocol, '"http", "https", "tcp" or "udp"', 'say what the nodes speak');
   }
@@ -175,11 +176,11 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean, where: string): Re
       'set stream: true to balance tcp/udp',
     );
   }
-  const algorithm = pool.algorithm ?? Algorithm.roundRobin();
+  const algorithm = o.algorithm ?? Algorithm.roundRobin();
   checkPoolRequirements(NGINX_CAPABILITIES, path, {
     algorithm,
-    stickiness: pool.stickiness,
-    healthCheck: pool.healthCheck,
+    stickiness: o.stickiness,
+    healthCheck: o.healthCheck,
   });
   if (algorithm.kind === 'hash-header' && algorithm.key && !isUnresolved(algorithm.key)) {
     if (!NGINX_HEADER_NAME.test(algorithm.key)) {
@@ -210,19 +211,19 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean, where: string): Re
       'a layer-4 pool sees no HTTP headers, cookies or URIs; hash the client with Algorithm.sourceIp()',
     );
   }
-  if (pool.stickiness && !['round-robin', 'source-ip'].includes(algorithm.kind)) {
+  if (o.stickiness && !['round-robin', 'source-ip'].includes(algorithm.kind)) {
     fail(
       path,
       'stickiness with this algorithm (nginx)',
-      `${pool.stickiness} with ${algorithm}`,
+      `${o.stickiness} with ${algorithm}`,
       'source-ip stickiness with round-robin only',
       'nginx keeps clients on a node by hashing their address, which replaces the algorithm: use Algorithm.sourceIp()',
     );
   }
-  const keepalive = pool.keepaliveConnections ?? 32;
+  const keepalive = o.keepaliveConnections ?? 32;
   checkInteger(path, 'keepaliveConnections', keepalive, 0, 10000, 'give e.g. 32, or 0 to disable');
-  const timeouts = checkPoolTimeouts(path, pool.timeouts) ?? {};
-  const passive = pool.healthCheck?.passive ?? {};
+  const timeouts = checkPoolTimeouts(path, o.timeouts) ?? {};
+  const passive = o.healthCheck?.passive ?? {};
   const maxFails = passive.maxFails ?? 3;
   const failTimeoutSeconds = passive.failTimeoutSeconds ?? 30;
   const backupAllowed = algorithm.kind === 'round-robin' || algorithm.kind === 'least-connections';
@@ -253,12 +254,12 @@ function resolvePool(pool: NginxPool, streamEnabled: boolean, where: string): Re
     stream,
     protocol,
     algorithm,
-    stickiness: pool.stickiness,
+    stickiness: o.stickiness,
     maxFails,
     failTimeoutSeconds,
     keepalive,
     timeouts: { connectSeconds: timeouts.connectSeconds, responseSeconds: timeouts.responseSeconds },
     nodes,
-    runtimeManaged: pool.runtimeManaged === true,
+    runtimeManaged: o.runtimeManaged === true,
   };
 }

@@ -1,187 +1,77 @@
-import {
-  Algorithm,
-  HealthCheck,
-  ListenerProtocol,
-  ListenerTls,
-  PoolTimeouts,
-  Stickiness,
-} from '../../core/balancing';
-import { PoolRef } from '../proxy-common';
+import type {
+  BalancerNode,
+  ListenerCache,
+  ListenerModel,
+  ListenerOptions,
+  PoolModel,
+  RoutingRule,
+} from '../../core/balancer';
+import type { PoolRef } from '../proxy-common';
 
 /** A pool named by its name, or any object with a `name` (an `IBalancerPool`). */
 export type NginxPoolRef = PoolRef;
 
-/** One node of a pool: an nginx `server` line. */
-export interface NginxNode {
-  /** Stable name, printed as a comment after the `server` line. */
-  readonly name: string;
-  /** Address or DNS name; may be a Terraform reference (a worker's IP). */
-  readonly host: string;
-  /** Port on the node. */
-  readonly port: number;
-  /**
-   * Relative share of traffic (`weight=`).
-   * @default 1
-   */
-  readonly weight?: number;
-  /**
-   * Used only when every other node is down (`backup`); round robin and least connections only.
-   * @default false
-   */
-  readonly backup?: boolean;
-}
+/**
+ * One node of a pool: an nginx `server` line (`weight=`, `backup`; the name is printed as a
+ * comment after it).
+ * @deprecated use `BalancerNode` (lib/core), which this is
+ */
+export type NginxNode = BalancerNode;
 
-/** A pool: an nginx `upstream` (in `http`, or in `stream` for tcp/udp). */
-export interface NginxPool {
-  /** Pool name (lowercase letters, digits, `-`); the upstream's name. */
-  readonly name: string;
-  /**
-   * What the nodes speak: `http`/`https` pools live in the `http` block, `tcp`/`udp` pools in
-   * `stream`.
-   * @default 'http'
-   */
-  readonly protocol?: 'http' | 'https' | 'tcp' | 'udp';
-  /**
-   * How a node is picked.
-   * @default Algorithm.roundRobin()
-   */
-  readonly algorithm?: Algorithm;
-  /**
-   * Stickiness: only `Stickiness.sourceIp()` (rendered as `ip_hash`) exists in open-source nginx.
-   * @default - none
-   */
-  readonly stickiness?: Stickiness;
-  /**
-   * Health checks: passive only (`max_fails`/`fail_timeout`).
-   * @default - passive, maxFails 3, failTimeoutSeconds 30
-   */
-  readonly healthCheck?: HealthCheck;
-  /**
-   * Idle keep-alive connections to the nodes cached per worker (`keepalive`); 0 disables.
-   * @default 32
-   */
-  readonly keepaliveConnections?: number;
-  /**
-   * This pool's connect and response timeouts. nginx sets timeouts per `location`: a listener's
-   * location gets its default pool's; when its rules reach pools with other timeouts, it gets
-   * the longest of each (so no pool's requests are cut short). `responseSeconds` is
-   * `proxy_read_timeout` and `proxy_send_timeout`; a stream (tcp/udp) listener takes
-   * `connectSeconds` as `proxy_connect_timeout` and `responseSeconds` as `proxy_timeout`.
-   * @default - the host's {@link NginxTimeouts}
-   */
-  readonly timeouts?: PoolTimeouts;
-  /** The nodes; an empty pool answers 502 until nodes are added. */
-  readonly nodes: readonly NginxNode[];
-  /**
-   * Changed at run time (`webfarm nodes`): the file says so and records the options the
-   * run-time client gives the servers it adds (`# webfarm:server-options max_fails=3 …`).
-   * @default false
-   */
-  readonly runtimeManaged?: boolean;
-}
+/**
+ * A pool: an nginx `upstream` (in `http` for http/https pools, in `stream` for tcp/udp). It is
+ * the core model's pool ({@link PoolModel}: every `IBalancerPool` is one); what nginx makes of
+ * its options:
+ *
+ * - `stickiness`: only `Stickiness.sourceIp()` (`ip_hash`) exists in open-source nginx;
+ * - `healthCheck`: passive only (`max_fails`, default 3, and `fail_timeout`, default 30 s);
+ * - `keepaliveConnections`: idle connections cached per worker (`keepalive`, default 32);
+ * - `timeouts`: nginx sets timeouts per `location`: a listener's location gets its default
+ *   pool's, and when its rules reach pools with other timeouts, the longest of each
+ *   (`responseSeconds` is `proxy_read_timeout` and `proxy_send_timeout`; a stream listener takes
+ *   `connectSeconds` as `proxy_connect_timeout` and `responseSeconds` as `proxy_timeout`); the
+ *   host's {@link NginxTimeouts} when not given;
+ * - `runtimeManaged`: the file says so and records the options the run-time client gives the
+ *   servers it adds (`# webfarm:server-options max_fails=3 …`);
+ * - no nodes: the upstream answers 502 until nodes are added.
+ */
+export type NginxPool = PoolModel;
 
-/** A layer-7 rule: requests matching every given condition go to `pool`. */
-export interface NginxRoutingRule {
-  /** Where matching requests go (an http/https pool). */
-  readonly pool: NginxPoolRef;
-  /**
-   * The raw request path starts with this prefix (`/api/`).
-   * @default - any path
-   */
-  readonly pathPrefix?: string;
-  /**
-   * The request carries this header (with this exact, case-sensitive value when given).
-   * @default - any headers
-   */
-  readonly header?: { readonly name: string; readonly value?: string };
-  /**
-   * The request is for this host (`api.example.org`; `*.example.org` for any subdomain).
-   * @default - any host
-   */
-  readonly hostName?: string;
-  /**
-   * The request is a websocket upgrade (`Upgrade: websocket`).
-   * @default false
-   */
-  readonly websocket?: boolean;
-}
+/**
+ * A layer-7 rule: requests matching every given condition go to `pool` (an http/https pool).
+ * @deprecated use `RoutingRule<NginxPoolRef>` (lib/core), which this is
+ */
+export type NginxRoutingRule = RoutingRule<NginxPoolRef>;
 
-/** Response caching on a listener (`proxy_cache`). */
-export interface NginxCache {
-  /**
-   * Largest size of the cache on disk, in megabytes (`max_size`).
-   * @default 1024
-   */
-  readonly maxSizeMb?: number;
-  /**
-   * How long a 200/301/302 response is served from the cache (`proxy_cache_valid`).
-   * @default 600
-   */
-  readonly validSeconds?: number;
-}
+/**
+ * Response caching on a listener (`proxy_cache`).
+ * @deprecated use `ListenerCache` (lib/core), which this is
+ */
+export type NginxCache = ListenerCache;
 
-/** A listener: an nginx `server` (in `http`, or in `stream` for tcp/udp). */
-export interface NginxListener {
-  /** Listener name (lowercase letters, digits, `-`); names its file. */
-  readonly name: string;
-  /** The port clients connect to. */
-  readonly port: number;
+/**
+ * A listener's options as nginx takes them: the core model's ({@link ListenerOptions}, pools
+ * named by object or by name) and the one setting only a host's own configuration has.
+ * `rules` are rendered as a chain of `map`s, one per condition, that picks the upstream for
+ * `proxy_pass` (the first rule whose conditions all hold wins, as HAProxy's `use_backend` and
+ * Octavia's L7 policies): `location` prefixes would pick the longest match instead, and
+ * `server_name` blocks could not combine a host with a header.
+ */
+export interface NginxListenerOptions extends ListenerOptions<NginxPoolRef> {
   /**
    * The local address to listen on.
    * @default - every address
    */
   readonly bindAddress?: string;
-  /**
-   * What clients speak.
-   * @default 'http' ('https' when `tls` terminates)
-   */
-  readonly protocol?: ListenerProtocol;
-  /** Where requests go when no rule matches. */
-  readonly defaultPool: NginxPoolRef;
-  /**
-   * Layer-7 rules, checked in order; the first rule whose conditions all hold wins (as HAProxy's
-   * `use_backend` lines and Octavia's L7 policies). Rendered as a chain of `map`s, one per
-   * condition, that picks the upstream for `proxy_pass`: nginx `location` prefixes would pick the
-   * longest match instead of the first rule, and `server_name` blocks could not combine a host
-   * with a header.
-   * @default - none
-   */
-  readonly rules?: readonly NginxRoutingRule[];
-  /**
-   * TLS termination (certificate files on the host) or passthrough (a `tcp` listener).
-   * @default - plain text
-   */
-  readonly tls?: ListenerTls;
-  /**
-   * Client networks allowed to connect (`allow …; deny all;`).
-   * @default - anyone who can reach the port
-   */
-  readonly allowedCidrs?: readonly string[];
-  /**
-   * Requests per second per client address (`limit_req`); excess requests get 429.
-   * @default - no rate limit
-   */
-  readonly rateLimitPerSecond?: number;
-  /**
-   * Requests above the rate that are still served at once (`burst=`, `nodelay`).
-   * @default - the rate (one second's worth)
-   */
-  readonly rateLimitBurst?: number;
-  /**
-   * Cache responses at the balancer.
-   * @default - no cache
-   */
-  readonly cache?: NginxCache;
-  /**
-   * Host names this listener answers (`server_name`).
-   * @default - any host (`_`)
-   */
-  readonly serverNames?: readonly string[];
-  /**
-   * Extra headers set on every proxied request (`proxy_set_header`); values are literal text.
-   * @default - none
-   */
-  readonly requestHeaders?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A listener: an nginx `server` (in `http`, or in `stream` for tcp/udp), one file each, named
+ * after it. Every `IBalancerListener` is one.
+ */
+export interface NginxListener extends ListenerModel<NginxPoolRef> {
+  /** Its options. */
+  readonly options: NginxListenerOptions;
 }
 
 /** Where nginx's files live on the host. */
