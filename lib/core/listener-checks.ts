@@ -1,5 +1,6 @@
 import { ValidationError } from './errors';
-import { checkCidr, checkInteger } from './validate';
+import { isUnresolved } from './tokens';
+import { checkCidr, checkInteger, parseCidr, parseIp } from './validate';
 
 // Listener rules with one wording everywhere: the core model checks them for every backend, and
 // the nginx and HAProxy renderers (which can be called on their own, through webfarm/config)
@@ -56,4 +57,86 @@ export function checkHstsMaxAge(path: string, seconds: number): void {
     63072000,
     'give whole seconds (HSTS max-age is an integer), e.g. 31536000',
   );
+}
+
+/** How a listener's address family limits its `allowedCidrs` (see {@link checkAllowedCidrFamily}). */
+export interface CidrFamilyRule {
+  /** The IP version the listener is reached on. */
+  readonly version: 4 | 6;
+  /**
+   * `every`: each entry must be of that version (the backend's API refuses others, Octavia);
+   * `some`: at least one must be (the others are inert; a list of only the other family admits
+   * nobody, nginx and HAProxy).
+   */
+  readonly entries: 'every' | 'some';
+  /** Why, for the message: `the VIP 10.0.0.0/24 is IPv4; Octavia refuses other families`. */
+  readonly reason: string;
+  /** What to do instead. */
+  readonly fix: string;
+}
+
+/**
+ * The one check of `allowedCidrs` against the address family a listener is reached on, for
+ * Octavia (every entry) and the nginx and HAProxy renderers (at least one entry). Entries that
+ * are Terraform references are left to the plan; a list with one admits anything it might be.
+ */
+export function checkAllowedCidrFamily(
+  path: string,
+  allowedCidrs: readonly string[] | undefined,
+  rule: CidrFamilyRule,
+): void {
+  if (!allowedCidrs?.length) return;
+  const versions = allowedCidrs.map((c) => (isUnresolved(c) ? undefined : parseCidr(c)?.version));
+  if (rule.entries === 'every') {
+    const other = allowedCidrs.find((_, i) => versions[i] !== undefined && versions[i] !== rule.version);
+    if (other === undefined) return;
+    throw new ValidationError({
+      path,
+      what: 'allowedCidrs entry',
+      value: other,
+      allowed: `IPv${rule.version} CIDRs (${rule.reason})`,
+      fix: rule.fix,
+    });
+  }
+  if (versions.some((v) => v === undefined || v === rule.version)) return;
+  throw new ValidationError({
+    path,
+    what: 'allowedCidrs',
+    value: [...allowedCidrs],
+    allowed: `at least one IPv${rule.version} CIDR block (${rule.reason})`,
+    fix: rule.fix,
+  });
+}
+
+/**
+ * The IP version a self-hosted listener (nginx `listen`, HAProxy `bind`) is reached on: that of
+ * its `bindAddress`, or IPv4 without one (`listen 80` and `bind :80` are IPv4 only).
+ * `undefined` for a Terraform reference.
+ */
+export function listenVersion(bindAddress: string | undefined): 4 | 6 | undefined {
+  if (bindAddress === undefined) return 4;
+  if (isUnresolved(bindAddress)) return undefined;
+  return parseIp(bindAddress.replace(/^\[|\]$/g, ''))?.version;
+}
+
+/**
+ * Checks a self-hosted listener's `allowedCidrs` against the family it listens on: an IPv6-only
+ * list on an IPv4 listener passes `nginx -t` and `haproxy -c` and then admits nobody (nginx
+ * answers 403, HAProxy resets the connection; both seen on loopback).
+ */
+export function checkSelfHostedCidrFamily(
+  path: string,
+  daemon: string,
+  bindAddress: string | undefined,
+  allowedCidrs: readonly string[] | undefined,
+): void {
+  const version = listenVersion(bindAddress);
+  if (version === undefined) return;
+  const other = version === 4 ? 6 : 4;
+  checkAllowedCidrFamily(path, allowedCidrs, {
+    version,
+    entries: 'some',
+    reason: `${daemon} listens on IPv${version} only${bindAddress ? ` (bindAddress ${bindAddress})` : ''}: a list of IPv${other} blocks alone admits nobody`,
+    fix: `list the IPv${version} networks of the clients, e.g. ${version === 4 ? '["0.0.0.0/0"] for the internet' : '["::/0"]'}`,
+  });
 }

@@ -376,6 +376,13 @@ for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
   );
   bad(
     C,
+    'allowedCidrs IPv6 only on an IPv4 listener',
+    balancer(kind, {}, { allowedCidrs: ['2001:db8::/32'] }),
+    "listener 'http'",
+    kind === 'octavia' ? '2001:db8::/32' : ['2001:db8::/32'],
+  );
+  bad(
+    C,
     'allowedCidrs entry with a directive',
     balancer(kind, {}, { allowedCidrs: ['1.2.3.4; allow all'] }),
     "listener 'http'",
@@ -623,6 +630,47 @@ for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
       balancer(kind, { healthCheck: { passive: { maxFails: 0.5 } } }),
       "pool 'web'",
       0.5,
+    );
+    ok(
+      C,
+      'allowedCidrs with IPv4 and IPv6 blocks',
+      balancer(kind, {}, { allowedCidrs: ['203.0.113.0/24', '2001:db8::/32'] }),
+    );
+    bad(
+      C,
+      'a request header value with a newline',
+      balancer(kind, {}, { requestHeaders: { 'X-Site': 'a\nX-Admin: 1' } }),
+      "listener 'http'",
+      'a\nX-Admin: 1',
+    );
+    bad(
+      C,
+      'a request header value with a carriage return',
+      balancer(kind, {}, { requestHeaders: { 'X-Site': 'a\rb' } }),
+      "listener 'http'",
+      'a\rb',
+    );
+    bad(
+      C,
+      'a request header value of spaces only',
+      balancer(kind, {}, { requestHeaders: { 'X-Site': '   ' } }),
+      "listener 'http'",
+      '   ',
+    );
+    bad(
+      C,
+      'a rule header value with a newline',
+      (c) => {
+        const lb = MAKERS[kind](c);
+        const web = lb.addPool('web', { port: 8080 });
+        lb.addListener('http', {
+          port: 80,
+          defaultPool: web,
+          rules: [{ pool: web, header: { name: 'X-Site', value: 'a\nb' } }],
+        });
+      },
+      "listener 'http' rule 1",
+      'a\nb',
     );
     bad(
       C,
@@ -993,6 +1041,29 @@ for (const construct of ['NginxBalancer', 'HaproxyBalancer']) {
     );
   }
 }
+for (const construct of ['NginxBalancer', 'HaproxyBalancer']) {
+  const daemon = construct === 'NginxBalancer' ? 'nginx' : 'HAProxy';
+  says(
+    construct,
+    'allowedCidrs IPv6 only on an IPv4 listener',
+    `listener 'http': allowedCidrs ["2001:db8::/32"] is not allowed; allowed: at least one IPv4 CIDR block (${daemon} listens on IPv4 only: a list of IPv6 blocks alone admits nobody). Fix: list the IPv4 networks of the clients`,
+  );
+  says(
+    construct,
+    'a request header value with a newline',
+    `listener 'http': requestHeaders["X-Site"] "a\\nX-Admin: 1" is not allowed; allowed: printable ASCII text, not empty, without leading or trailing spaces. Fix: remove a newline`,
+  );
+  says(
+    construct,
+    'a rule header value with a newline',
+    `listener 'http' rule 1: header value "a\\nb" is not allowed;`,
+  );
+}
+says(
+  'OctaviaBalancer',
+  'allowedCidrs IPv6 only on an IPv4 listener',
+  'allowedCidrs entry "2001:db8::/32" is not allowed; allowed: IPv4 CIDRs (the VIP 10.20.0.0/24 is IPv4; Octavia refuses other families)',
+);
 says(
   'RedisHost',
   'appendFsync "sometimes"',

@@ -848,7 +848,7 @@ describe('OctaviaBalancer: validation', () => {
         }),
       ),
     ).toBe(
-      'octavia/Lb listener \'main\': allowedCidrs entry "::/0" is not allowed; allowed: IPv4 CIDRs (the VIP 10.0.0.0/24 is IPv4; Octavia refuses other families). Fix: drop ::/0, or put the balancer on a dual-stack VIP',
+      'octavia/Lb listener \'main\': allowedCidrs entry "::/0" is not allowed; allowed: IPv4 CIDRs (the VIP 10.0.0.0/24 is IPv4; Octavia refuses other families). Fix: drop the IPv6 entries, or put the balancer on a dual-stack VIP',
     );
   });
 

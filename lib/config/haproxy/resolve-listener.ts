@@ -1,4 +1,9 @@
-import { checkAllowedCidrs, checkHstsMaxAge, refuseLayer4Rule } from '../../core/listener-checks';
+import {
+  checkAllowedCidrs,
+  checkHstsMaxAge,
+  checkSelfHostedCidrFamily,
+  refuseLayer4Rule,
+} from '../../core/listener-checks';
 import { HAPROXY_CAPABILITIES, TlsVersion, checkHeaderName, requireCapability } from '../../core/balancing';
 import { isUnresolved } from '../../core/tokens';
 import { checkInteger, checkName, checkPort } from '../../core/validate';
@@ -135,6 +140,7 @@ export function resolveListener(
   });
 
   checkAllowedCidrs(path, o.allowedCidrs);
+  checkSelfHostedCidrFamily(path, 'HAProxy', o.bindAddress, o.allowedCidrs);
   const allowedCidrs = [...(o.allowedCidrs ?? [])];
 
   if (o.rateLimitPerSecond !== undefined) {

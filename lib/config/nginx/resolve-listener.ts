@@ -1,4 +1,9 @@
-import { checkAllowedCidrs, checkHstsMaxAge, refuseLayer4Rule } from '../../core/listener-checks';
+import {
+  checkAllowedCidrs,
+  checkHstsMaxAge,
+  checkSelfHostedCidrFamily,
+  refuseLayer4Rule,
+} from '../../core/listener-checks';
 import {
   ListenerProtocol,
   NGINX_CAPABILITIES,
@@ -128,6 +133,7 @@ export function resolveListener(
   });
 
   checkAllowedCidrs(path, o.allowedCidrs);
+  checkSelfHostedCidrFamily(path, 'nginx', o.bindAddress, o.allowedCidrs);
   const allowedCidrs = [...(o.allowedCidrs ?? [])];
 
   let rate: ResolvedListener['rate'];

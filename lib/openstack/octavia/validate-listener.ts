@@ -1,8 +1,9 @@
 import { IBalancerPool } from '../../core/balancer';
 import { listenerPorts } from '../../core/balancer-model';
+import { checkAllowedCidrFamily } from '../../core/listener-checks';
 import { ValidationError } from '../../core/errors';
 import { isUnresolved } from '../../core/tokens';
-import { checkCidr, checkInteger, checkPort, isWorldCidr, parseCidr } from '../../core/validate';
+import { checkCidr, checkInteger, checkPort, isWorldCidr } from '../../core/validate';
 import { ISubnet } from '../network';
 import {
   OCTAVIA_LISTENER_POOL_PROTOCOLS,
@@ -309,19 +310,13 @@ export function checkCidrFamilies(
   allowedCidrs: string[] | undefined,
 ): void {
   const subnet = knownSubnet(vipSubnet);
-  if (!subnet || !allowedCidrs) return;
-  for (const cidr of allowedCidrs) {
-    const parsed = isUnresolved(cidr) ? undefined : parseCidr(cidr);
-    if (parsed && parsed.version !== subnet.version) {
-      throw new ValidationError({
-        path,
-        what: 'allowedCidrs entry',
-        value: cidr,
-        allowed: `IPv${subnet.version} CIDRs (the VIP ${vipSubnet.cidr} is IPv${subnet.version}; Octavia refuses other families)`,
-        fix: `drop ${cidr}, or put the balancer on a dual-stack VIP`,
-      });
-    }
-  }
+  if (!subnet) return;
+  checkAllowedCidrFamily(path, allowedCidrs, {
+    version: subnet.version,
+    entries: 'every',
+    reason: `the VIP ${vipSubnet.cidr} is IPv${subnet.version}; Octavia refuses other families`,
+    fix: `drop the IPv${subnet.version === 4 ? 6 : 4} entries, or put the balancer on a dual-stack VIP`,
+  });
 }
 
 /** Checks a PROMETHEUS listener `id` of the balancer at `path`. */
