@@ -11,8 +11,7 @@ import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import { expectGoldenTree, substituteTokens, unroot, writeFiles } from '../support/backends';
 import { ROOT, describeWithTools } from '../support/tools';
 import { HAPROXY_GOLDEN_CASES, haproxyCheck, prepareRoot } from './haproxy-harness';
-import { expectRejected } from '../support/assert';
-import { ValidationError } from '../../lib/core/errors';
+import { expectRejected, rejectionOf } from '../support/assert';
 
 const GOLDEN = path.join(ROOT, 'test', 'golden', 'haproxy');
 
@@ -389,17 +388,13 @@ describe('renderHaproxy validation', () => {
   ] as Array<[string, Partial<HaproxyListenerOptions>]>)(
     'rejects the nginx listener option %s rather than dropping it',
     (extra, more) => {
-      let error: unknown;
-      try {
+      const e = rejectionOf(() =>
         renderHaproxy(
           config({ listeners: [{ name: 'http', options: { port: 80, defaultPool: 'web', ...more } }] }),
-        );
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(ValidationError);
-      expect((error as ValidationError).path).toBe("haproxy listener 'http'");
-      expect((error as ValidationError).value).toBe(extra);
+        ),
+      );
+      expect(e.path).toBe("haproxy listener 'http'");
+      expect(e.value).toBe(extra);
     },
   );
 

@@ -1,12 +1,12 @@
 import { App, TerraformStack, Testing } from '../../lib/core/cdk';
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import { IBalancer } from '../../lib/core/balancer';
-import { ValidationError } from '../../lib/core/errors';
 import { DockerHaproxyBalancer, DockerNetwork, DockerNginxBalancer } from '../../lib/docker';
 import { HaproxyBalancer } from '../../lib/openstack/haproxy-balancer';
 import { Network } from '../../lib/openstack/network';
 import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
 import { SUBNET, baseProps } from '../e2e/balancer-fixture';
+import { rejectionOf } from '../support/assert';
 
 // Rules only the daemon's renderer knows (the core model lets them through): the mistake must
 // still reach the user as one ValidationError that names the construct it was made on.
@@ -27,24 +27,12 @@ function balancer(kind: Kind): IBalancer {
     : new HaproxyBalancer(stack, 'Front', baseProps(network));
 }
 
-/** The one ValidationError `fn` throws. */
-function rejection(fn: () => unknown): ValidationError {
-  let error: unknown;
-  try {
-    fn();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(ValidationError);
-  return error as ValidationError;
-}
-
 describe('renderer-only rules name the construct path', () => {
   it.each(['nginx', 'docker-nginx'] as const)(
     'GIVEN %s WHEN a pool hashes a header with "_" (nginx drops such headers) THEN the error names the balancer and the pool',
     (kind) => {
       const lb = balancer(kind);
-      const e = rejection(() =>
+      const e = rejectionOf(() =>
         lb.addPool('web', { port: 8080, algorithm: Algorithm.hashHeader('machine_id') }),
       );
       expect(e.path).toBe("shop/Front nginx pool 'web'");
@@ -57,7 +45,7 @@ describe('renderer-only rules name the construct path', () => {
 
   it('GIVEN nginx WHEN source-ip stickiness is combined with least connections THEN the error names the balancer and the pool', () => {
     const lb = balancer('nginx');
-    const e = rejection(() =>
+    const e = rejectionOf(() =>
       lb.addPool('web', {
         port: 8080,
         algorithm: Algorithm.leastConnections(),
@@ -73,7 +61,7 @@ describe('renderer-only rules name the construct path', () => {
     const web = lb.addPool('web', { port: 8080, algorithm: Algorithm.sourceIp() });
     lb.addListener('http', { port: 80, defaultPool: web });
     web.addNodes([{ name: 'spare', host: '10.0.0.50', port: 8080, backup: true }]);
-    const e = rejection(() => Testing.synth(lb.node.scope as TerraformStack));
+    const e = rejectionOf(() => Testing.synth(lb.node.scope as TerraformStack));
     expect(e.path).toBe("shop/Front nginx pool 'web'");
     expect(e.what).toBe("backup node 'spare'");
   });
@@ -81,7 +69,7 @@ describe('renderer-only rules name the construct path', () => {
   it('GIVEN nginx WHEN a rule tests a header with "_" THEN the error names the balancer, the listener and the rule', () => {
     const lb = balancer('nginx');
     const web = lb.addPool('web', { port: 8080 });
-    const e = rejection(() =>
+    const e = rejectionOf(() =>
       lb.addListener('http', {
         port: 80,
         defaultPool: web,
@@ -96,7 +84,7 @@ describe('renderer-only rules name the construct path', () => {
     'GIVEN %s WHEN a pool hashes a header HAProxy cannot name in a sample fetch THEN the error names the balancer and the pool',
     (kind) => {
       const lb = balancer(kind);
-      const e = rejection(() => lb.addPool('web', { port: 8080, algorithm: Algorithm.hashHeader('X!Id') }));
+      const e = rejectionOf(() => lb.addPool('web', { port: 8080, algorithm: Algorithm.hashHeader('X!Id') }));
       expect(e.path).toBe("shop/Front haproxy pool 'web'");
       expect(e.message).toBe(
         'shop/Front haproxy pool \'web\': hash header name "X!Id" is not allowed; allowed: letters, digits, "_", "." and "-". Fix: rename it; other characters cannot be written inside an HAProxy sample fetch',
@@ -107,7 +95,9 @@ describe('renderer-only rules name the construct path', () => {
 
   it('GIVEN haproxy WHEN a sticky cookie name has a character HAProxy cannot write THEN the error names the balancer and the pool', () => {
     const lb = balancer('haproxy');
-    const e = rejection(() => lb.addPool('web', { port: 8080, stickiness: Stickiness.insertCookie('id!x') }));
+    const e = rejectionOf(() =>
+      lb.addPool('web', { port: 8080, stickiness: Stickiness.insertCookie('id!x') }),
+    );
     expect(e.path).toBe("shop/Front haproxy pool 'web'");
     expect(e.what).toBe('stickiness cookie name');
   });
@@ -115,7 +105,7 @@ describe('renderer-only rules name the construct path', () => {
   it('GIVEN haproxy WHEN a rule matches a header with "*" in its name THEN the error names the balancer, the listener and the rule', () => {
     const lb = balancer('haproxy');
     const web = lb.addPool('web', { port: 8080 });
-    const e = rejection(() =>
+    const e = rejectionOf(() =>
       lb.addListener('http', {
         port: 80,
         defaultPool: web,

@@ -1,10 +1,7 @@
 import { ValidationError } from '../../lib/core/errors';
 
-/**
- * Runs `fn` and asserts it throws exactly one `ValidationError` whose message is `message`
- * (the whole text: construct path, what, value, what is allowed, the fix).
- */
-export function expectRejected(fn: () => unknown, message: string): void {
+/** Runs `fn`, asserts it throws a `ValidationError`, and returns that error. */
+export function rejectionOf(fn: () => unknown): ValidationError {
   let error: unknown;
   try {
     fn();
@@ -12,5 +9,13 @@ export function expectRejected(fn: () => unknown, message: string): void {
     error = e;
   }
   expect(error).toBeInstanceOf(ValidationError);
-  expect((error as Error).message).toBe(message);
+  return error as ValidationError;
+}
+
+/**
+ * Runs `fn` and asserts it throws exactly one `ValidationError` whose message is `message`
+ * (the whole text: construct path, what, value, what is allowed, the fix).
+ */
+export function expectRejected(fn: () => unknown, message: string): void {
+  expect(rejectionOf(fn).message).toBe(message);
 }
