@@ -48,7 +48,7 @@ export class BalancerHaStack extends TerraformStack {
       keyPair,
       // Pushed through the bastion, with the key of your SSH agent.
       ssh: { user: 'ubuntu', bastion: { host: bastion.publicAddress } },
-      adminCidrs: [`${bastion.privateAddress}/32`],
+      adminAccess: [`${bastion.privateAddress}/32`],
       statusAllowedCidrs: OPERATORS,
     });
     const pool = lb.addPool('web', { port: 8080, algorithm: Algorithm.leastConnections() });

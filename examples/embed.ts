@@ -26,7 +26,7 @@ export class FarmStack extends TerraformStack {
           floatingIpPool: 'public',
           keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
           ssh: { user: 'ubuntu' },
-          adminCidrs: ['198.51.100.0/24'],
+          adminAccess: ['198.51.100.0/24'],
         },
       }),
       port: 8080,

@@ -54,7 +54,7 @@ export class NsbootHaproxyStack extends TerraformStack {
       // your SSH agent (the one of Nova keypair 'operators').
       keyPair,
       ssh: { user: 'ubuntu', bastion: { host: bastion.publicAddress } },
-      adminCidrs: [`${bastion.privateAddress}/32`],
+      adminAccess: [`${bastion.privateAddress}/32`],
     });
     const backend = lb.addPool('nsboot', {
       port: 80,

@@ -36,7 +36,7 @@ export class PavicsNginxStack extends TerraformStack {
       // Terraform logs in with the key of your SSH agent, the one of Nova keypair 'operators'.
       keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
       ssh: { user: 'ubuntu' },
-      adminCidrs: ['198.51.100.0/24'],
+      adminAccess: ['198.51.100.0/24'],
     });
     for (const [service, port] of Object.entries(SERVICES)) {
       const pool = lb.addPool(service, { port, algorithm: Algorithm.hashHeader('machineid') });

@@ -24,7 +24,7 @@ export function buildQuickstart(app: Construct): TerraformStack {
     floatingIpPool: 'public', // the public address, kept when the host is replaced
     keyPair: KeyPair.fromName(stack, 'Operators', 'operators'),
     ssh: { user: 'ubuntu' }, // pools are pushed in place over SSH: the host is never replaced
-    adminCidrs: ['198.51.100.0/24'], // SSH from here only
+    adminAccess: ['198.51.100.0/24'], // SSH from here only
   });
   const pool = proxy.addPool('flyingpigeon', { port: 8093, algorithm: Algorithm.hashHeader('machineid') });
   pool.addTarget(servers); // registers the servers and opens 8093 on them to the proxy only

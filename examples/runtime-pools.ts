@@ -26,7 +26,7 @@ export class RuntimePoolsStack extends TerraformStack {
       floatingIpPool: 'public',
       keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
       ssh: { user: 'ubuntu' },
-      adminCidrs: ['198.51.100.0/24'],
+      adminAccess: ['198.51.100.0/24'],
     });
     const app = lb.addPool('app', { port: 8000, runtimeManaged: true }); // the deployment tool's
     const files = lb.addPool('static', { port: 8080 }); // Terraform's

@@ -30,7 +30,7 @@ export class VelociraptorStack extends TerraformStack {
       floatingIpPool: 'public',
       keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
       ssh: { user: 'ubuntu' },
-      adminCidrs: ['198.51.100.0/24'],
+      adminAccess: ['198.51.100.0/24'],
     };
     this.balancers = {
       default: new NoopBalancer(this, 'Default'),

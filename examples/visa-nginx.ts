@@ -49,7 +49,7 @@ export class VisaNginxStack extends TerraformStack {
       // Terraform logs in with the key of your SSH agent, the one of Nova keypair 'operators'.
       keyPair: KeyPair.fromName(this, 'Operators', 'operators'),
       ssh: { user: 'ubuntu' },
-      adminCidrs: ADMIN_CIDRS,
+      adminAccess: ADMIN_CIDRS,
     });
     const pool = lb.addPool('visa', { port: 80, algorithm: Algorithm.roundRobin() });
     // Registers both hosts and opens tcp/80 from the balancer to them (and nothing else).

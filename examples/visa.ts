@@ -43,7 +43,7 @@ export class VisaStack extends TerraformStack {
         floatingIpPool: 'public',
         keyPair: KeyPair.fromName(this, 'Operators', 'operators'), // Terraform pushes nginx's files with this key
         ssh: { user: 'ubuntu' },
-        adminCidrs: ['198.51.100.0/24'],
+        adminAccess: ['198.51.100.0/24'],
         timeouts: { readSeconds: 3600 }, // remote-desktop websockets may stay silent for an hour
       },
     });

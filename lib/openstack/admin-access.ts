@@ -55,9 +55,38 @@ export interface IAdminAccess {
  */
 export function keyPairNameOf(
   keyPair: IKeyPair | undefined,
-  adminAccess: IAdminAccess | undefined,
+  adminAccess: IAdminAccess | readonly string[] | undefined,
 ): string | undefined {
-  return (keyPair ?? adminAccess?.keyPair)?.keyPairName;
+  return (keyPair ?? (Array.isArray(adminAccess) ? undefined : (adminAccess as IAdminAccess)?.keyPair))
+    ?.keyPairName;
+}
+
+/**
+ * A target's `adminAccess` prop as an {@link IAdminAccess}: an `AdminAccess` (or any
+ * `IAdminAccess`) as it is; a list of CIDR blocks, the administrators' networks, becomes SSH
+ * from each of them (checked, and warned about on `scope` when one is the whole internet).
+ * @internal
+ */
+export function adminAccessOf(
+  scope: Construct,
+  path: string,
+  adminAccess: IAdminAccess | readonly string[] | undefined,
+): IAdminAccess | undefined {
+  if (!Array.isArray(adminAccess)) return (adminAccess ?? undefined) as IAdminAccess | undefined;
+  const cidrs = checkAdminCidrs(path, adminAccess, 'adminAccess');
+  warnOnWorld(scope, cidrs, 'adminAccess');
+  return cidrAdminAccess(cidrs);
+}
+
+/** SSH from each of `cidrs`, as `AdminAccess` without a bastion opens it. */
+function cidrAdminAccess(cidrs: readonly string[]): IAdminAccess {
+  return {
+    allowSshTo: (target) => {
+      for (const cidr of cidrs) {
+        target.connections.allowFrom(Peer.cidr(cidr), SSH, 'SSH from an admin network');
+      }
+    },
+  };
 }
 
 /** Props of {@link Bastion}. */
@@ -233,30 +262,35 @@ export class AdminAccess extends Construct implements IAdminAccess {
  * a list of CIDR blocks; a JavaScript caller's single string is refused as a whole, not
  * character by character. Returns the list (empty when left out).
  */
-export function checkAdminCidrs(path: string, cidrs: readonly string[] | undefined): string[] {
+export function checkAdminCidrs(
+  path: string,
+  cidrs: readonly string[] | undefined,
+  what = 'adminCidrs',
+): string[] {
   if (cidrs === undefined) return [];
   if (!Array.isArray(cidrs)) {
     throw new ValidationError({
       path,
-      what: 'adminCidrs',
+      what,
       value: cidrs,
       allowed: 'a list of CIDR blocks',
-      fix: 'write adminCidrs: ["198.51.100.0/24"]',
+      fix: `write ${what}: ["198.51.100.0/24"]`,
     });
   }
-  for (const cidr of cidrs) checkCidr(path, 'adminCidrs entry', cidr);
+  for (const cidr of cidrs) checkCidr(path, `${what} entry`, cidr);
   return [...cidrs];
 }
 
 /**
- * The one warning for SSH opened to the whole internet by `adminCidrs` (a bastion, a balancer's
- * hosts): on `scope`, naming the world-sized CIDRs given.
+ * The one warning for SSH opened to the whole internet by admin networks (`adminCidrs` of a
+ * bastion or an `AdminAccess`, a target's `adminAccess` list): on `scope`, naming the world-sized
+ * CIDRs given and the prop (`what`) that names them.
  */
-export function warnOnWorld(scope: Construct, cidrs: readonly string[]): void {
+export function warnOnWorld(scope: Construct, cidrs: readonly string[], what = 'adminCidrs'): void {
   const world = cidrs.filter(isWorldCidr);
   if (world.length) {
     Annotations.of(scope).addWarning(
-      `SSH is open to the whole internet (${world.join(', ')}) because adminCidrs names it; ` +
+      `SSH is open to the whole internet (${world.join(', ')}) because ${what} names it; ` +
         'prefer the networks your administrators use.',
     );
   }

@@ -8,6 +8,7 @@ import { isUnresolved } from '../core/tokens';
 import { checkCidr, checkNotWorldSized } from '../core/validate';
 import { BalancerDaemon } from '../hosting/balancer-daemon';
 import { IAdminAccess, checkAdminCidrs } from './admin-access';
+import { renamed } from '../core/renamed';
 import { SshAccess } from './config-delivery';
 import { IKeyPair } from './keypair';
 import { BalancerHighAvailability } from './keepalived-pair';
@@ -49,18 +50,21 @@ export interface SelfHostedBalancerProps {
    */
   readonly ssh?: SshAccess;
   /**
-   * Networks allowed to reach the balancer host(s) on tcp/22: where Terraform runs. There is no
-   * default, and `0.0.0.0/0` only when you name it. With `delivery: 'ssh'`, give this or
-   * `adminAccess`.
-   * @default - no SSH rule from a CIDR
+   * Networks allowed to reach the balancer host(s) on tcp/22, as `adminAccess: [...]` does.
+   *
+   * @deprecated Use `adminAccess` instead (the one name of SSH for administrators on every
+   * construct): `adminAccess: ['198.51.100.0/24']`. Still accepted; with an `adminAccess` list of
+   * other CIDRs it is a `ValidationError`, with an `AdminAccess` both apply, as before.
    */
   readonly adminCidrs?: string[];
   /**
-   * SSH for administrators by intent (`AdminAccess`): tcp/22 from its bastion's group, or from
-   * its admin networks. Pair it with `ssh.bastion` pointing at that bastion.
-   * @default - no SSH rule besides `adminCidrs`
+   * SSH for administrators, the one name on every construct: an `AdminAccess` (tcp/22 from its
+   * bastion's group, or from its admin networks; a push jumps through its bastion), or a list of
+   * CIDR blocks, the networks allowed to reach the host(s) on tcp/22 (where Terraform runs).
+   * There is no default, and `0.0.0.0/0` only when you name it. Required with `delivery: 'ssh'`.
+   * @default - no SSH rule
    */
-  readonly adminAccess?: IAdminAccess;
+  readonly adminAccess?: IAdminAccess | string[];
   /**
    * External network to allocate the public address from (a separate floating IP, associated
    * to the host's port, or to the virtual IP's port of a pair).
@@ -218,7 +222,7 @@ export function checkProps(path: string, props: SelfHostedBalancerProps): Balanc
       fix: 'use "ssh" unless Terraform cannot reach the host over SSH',
     });
   }
-  checkAdminCidrs(path, props.adminCidrs);
+  const admin = adminOf(path, props);
   for (const cidr of props.statusAllowedCidrs ?? []) {
     checkCidr(path, 'statusAllowedCidrs entry', cidr);
     // The status page names every node and its state: it is for operators, never for anyone.
@@ -264,7 +268,7 @@ export function checkProps(path: string, props: SelfHostedBalancerProps): Balanc
         fix: 'leave ssh.port out; a bastion on another port is ssh.bastion.port',
       });
     }
-    if (!props.adminCidrs?.length && !props.adminAccess) {
+    if (!admin.cidrs.length && !admin.access) {
       throw new ValidationError({
         path,
         what: 'adminCidrs',
@@ -276,4 +280,32 @@ export function checkProps(path: string, props: SelfHostedBalancerProps): Balanc
     }
   }
   return delivery;
+}
+
+/** Who may SSH to a balancer's hosts: CIDR blocks and an `IAdminAccess`. @internal */
+export interface BalancerAdmin {
+  /** tcp/22 from each of these. */
+  readonly cidrs: string[];
+  /** The prop that named `cidrs`, for messages. */
+  readonly what: 'adminAccess' | 'adminCidrs';
+  /** The admin access object, when one is given. */
+  readonly access?: IAdminAccess;
+}
+
+/**
+ * `adminAccess` (a list or an `IAdminAccess`) with the deprecated `adminCidrs`, checked: a list
+ * under both names must be the same list; `adminCidrs` beside an `IAdminAccess` adds its CIDRs.
+ * @internal
+ */
+export function adminOf(path: string, props: SelfHostedBalancerProps): BalancerAdmin {
+  const old = props.adminCidrs === undefined ? undefined : checkAdminCidrs(path, props.adminCidrs);
+  if (Array.isArray(props.adminAccess)) {
+    const given = checkAdminCidrs(path, props.adminAccess, 'adminAccess');
+    return { cidrs: renamed(path, 'adminAccess', given, 'adminCidrs', old) ?? [], what: 'adminAccess' };
+  }
+  return {
+    cidrs: old ?? [],
+    what: 'adminCidrs',
+    access: (props.adminAccess ?? undefined) as IAdminAccess | undefined,
+  };
 }

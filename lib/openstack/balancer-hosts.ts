@@ -28,6 +28,7 @@ import { SecurityGroup } from './security-group';
 import {
   BalancerDelivery,
   BalancerHostsProps,
+  adminOf,
   checkExtraFiles,
   checkProps,
   extraFiles,
@@ -53,7 +54,7 @@ const AUTO_UPGRADES = [
 /**
  * The host-building part every self-hosted balancer shares (composed by `NginxBalancer` and
  * `HaproxyBalancer`): the pools and listeners (a `BalancerModel`), the balancer's security
- * group (listener ports from `allowedCidrs` only, SSH from `adminCidrs` only, the status page
+ * group (listener ports from `allowedCidrs` only, SSH from `adminAccess` only, the status page
  * from `statusAllowedCidrs` only), one host or a keepalived pair (anti-affinity server group,
  * virtual IP port, VRRP between the pair), the floating IP, the cloud-init bootstrap and the
  * in-place pushes of the configuration.
@@ -85,6 +86,8 @@ export class BalancerHosts extends Construct implements IConnectable {
   /** The balancer software: packages, paths, check command and renderer. @internal */
   public readonly daemon: BalancerDaemon;
   private readonly props: BalancerHostsProps;
+  /** The admin access object of the props (not a CIDR list), for the keypair. */
+  private readonly adminAccess?: IAdminAccess;
   /** The last `pushedFiles()` and the model revision it was rendered from. */
   private pushed?: { readonly revision: number; readonly files: HostFile[] };
 
@@ -108,10 +111,12 @@ export class BalancerHosts extends Construct implements IConnectable {
       capabilities: props.daemon.capabilities,
       allowToTarget: (target, port, poolName) => this.allowToTarget(target, port, poolName),
     });
-    for (const cidr of props.adminCidrs ?? []) {
+    const admin = adminOf(path, props);
+    this.adminAccess = admin.access;
+    for (const cidr of admin.cidrs) {
       this.connections.allowFrom(Peer.cidr(cidr), Port.tcp(22), 'SSH from an admin network');
     }
-    props.adminAccess?.allowSshTo(this);
+    admin.access?.allowSshTo(this);
     for (const cidr of props.statusAllowedCidrs ?? []) {
       this.connections.allowFrom(
         Peer.cidr(cidr),
@@ -119,7 +124,7 @@ export class BalancerHosts extends Construct implements IConnectable {
         `${props.daemon.name} status page`,
       );
     }
-    warnOnWorld(this, props.adminCidrs ?? []);
+    warnOnWorld(this, admin.cidrs, admin.what);
 
     const ha = props.highAvailability;
     if (ha) {
@@ -154,7 +159,7 @@ export class BalancerHosts extends Construct implements IConnectable {
     this.keepalivedDeliveries = [];
     this.recordTopology();
     if (this.delivery === 'ssh') {
-      const ssh = withJumpHost(props.ssh as SshAccess, props.adminAccess);
+      const ssh = withJumpHost(props.ssh as SshAccess, admin.access);
       if (!ssh.bastion && (this.keepalived || !this.floatingIp)) {
         Annotations.of(this).addWarning(
           "Terraform pushes the configuration to the hosts' private addresses: run it from inside " +
@@ -409,7 +414,7 @@ export class BalancerHosts extends Construct implements IConnectable {
       image: props.image,
       flavor: props.flavor,
       securityGroups: [this.securityGroup],
-      keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
+      keyPairName: keyPairNameOf(props.keyPair, this.adminAccess),
       role: props.daemon.role,
       serverGroup,
       name: hostName,

@@ -58,7 +58,7 @@ export class HaproxyBalancer extends BalancerBase {
       this.node.path,
       'props',
       props,
-      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminCidrs }',
+      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminAccess }',
     );
     checkNetwork(this.node.path, props.network);
     if (props.statusAllowedCidrs?.length || props.statsAdmin) {

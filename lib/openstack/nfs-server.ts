@@ -21,7 +21,7 @@ import {
   prepareVolumeCommand,
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
-import { IAdminAccess, keyPairNameOf } from './admin-access';
+import { IAdminAccess, adminAccessOf, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
 import { checkNetwork, INetwork } from './network';
@@ -131,10 +131,12 @@ export interface NfsServerProps {
    */
   readonly keyPair?: IKeyPair;
   /**
-   * SSH for administrators.
+   * SSH for administrators (`AdminAccess`): tcp/22 from the admin networks or the bastion.
+   * A list of CIDR blocks (`['198.51.100.0/24']`) is the administrators' networks: tcp/22 from
+   * each of them, as an `AdminAccess` without a bastion opens it.
    * @default - no SSH rule
    */
-  readonly adminAccess?: IAdminAccess;
+  readonly adminAccess?: IAdminAccess | string[];
   /**
    * Server group for placement.
    * @default - none
@@ -353,7 +355,7 @@ export class NfsServer extends Construct implements IConnectable {
         ['exportfs', '-ra'],
       ],
     });
-    props.adminAccess?.allowSshTo(this);
+    adminAccessOf(this, path, props.adminAccess)?.allowSshTo(this);
   }
 
   /** The share called `name`. */

@@ -37,7 +37,7 @@ export interface NginxBalancerProps extends SelfHostedBalancerProps {
  * ```ts
  * const lb = new NginxBalancer(this, 'Balancer', {
  *   network, image: 'Featured-Ubuntu24', flavor: 'm3.small', floatingIpPool: 'public',
- *   ssh: { user: 'ubuntu', privateKey: Fn.file('~/.ssh/id_ed25519') }, adminCidrs: ['198.51.100.0/24'],
+ *   ssh: { user: 'ubuntu', privateKey: Fn.file('~/.ssh/id_ed25519') }, adminAccess: ['198.51.100.0/24'],
  * });
  * const pool = lb.addPool('visa', { port: 8080 });
  * pool.addTarget(workers); // nodes + the security-group path balancer -> workers on 8080
@@ -65,7 +65,7 @@ export class NginxBalancer extends BalancerBase {
       this.node.path,
       'props',
       props,
-      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminCidrs }',
+      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminAccess }',
     );
     checkNetwork(this.node.path, props.network);
     const daemon = nginxDaemon({

@@ -91,10 +91,12 @@ export interface OpenStackPlatformProps {
    */
   readonly keyPair?: IKeyPair;
   /**
-   * SSH for administrators to the workers, Redis and the file server.
+   * SSH for administrators to the workers, Redis and the file server (and the balancer hosts
+   * unless they name their own): an `AdminAccess`, or the administrators' networks as a list of
+   * CIDR blocks.
    * @default - no SSH rule
    */
-  readonly adminAccess?: IAdminAccess;
+  readonly adminAccess?: IAdminAccess | string[];
   /**
    * Redis host settings (used when the service asks for Redis).
    * @default - the workers' flavor, RedisHost's defaults
@@ -137,7 +139,7 @@ export interface OpenStackOctaviaPlatformProps extends OpenStackPlatformProps {
  * ```ts
  * const platform = OpenStackPlatform.nginx({
  *   network, image: 'Featured-Ubuntu24', flavor: 'm3.large',
- *   balancer: { flavor: 'm3.small', floatingIpPool: 'public', ssh: { user: 'ubuntu' }, adminCidrs },
+ *   balancer: { flavor: 'm3.small', floatingIpPool: 'public', ssh: { user: 'ubuntu' }, adminAccess },
  * });
  * ```
  */
@@ -255,6 +257,12 @@ function hostBalancerProps<P extends SelfHostedBalancerProps>(
     network: props.network,
     image: props.balancer.image ?? props.image,
     name: props.balancer.name ?? `${name}-lb`,
-    adminAccess: props.balancer.adminAccess ?? props.adminAccess,
+    // A balancer naming its own SSH networks (the deprecated adminCidrs) does not also take the
+    // platform's list: the two would be refused as one setting with two values.
+    adminAccess:
+      props.balancer.adminAccess ??
+      (props.balancer.adminCidrs !== undefined && Array.isArray(props.adminAccess)
+        ? undefined
+        : props.adminAccess),
   } as P;
 }

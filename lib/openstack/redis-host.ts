@@ -13,7 +13,7 @@ import {
   prepareVolumeCommand,
   renderPrepareVolumeScript,
 } from '../config/systemd-volume';
-import { IAdminAccess, keyPairNameOf } from './admin-access';
+import { IAdminAccess, adminAccessOf, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
 import { checkNetwork, INetwork } from './network';
@@ -119,10 +119,12 @@ export interface RedisHostProps {
    */
   readonly keyPair?: IKeyPair;
   /**
-   * SSH for administrators.
+   * SSH for administrators (`AdminAccess`): tcp/22 from the admin networks or the bastion.
+   * A list of CIDR blocks (`['198.51.100.0/24']`) is the administrators' networks: tcp/22 from
+   * each of them, as an `AdminAccess` without a bastion opens it.
    * @default - no SSH rule
    */
-  readonly adminAccess?: IAdminAccess;
+  readonly adminAccess?: IAdminAccess | string[];
   /**
    * Server group for placement.
    * @default - none
@@ -247,7 +249,7 @@ export class RedisHost extends Construct implements IConnectable {
     this.host.addCloudConfig(this.bootstrap());
     if (props.cloudConfig) this.host.addCloudConfig(props.cloudConfig);
     this.host.addCloudConfig({ runcmd: [['systemctl', 'restart', 'redis-server']] });
-    props.adminAccess?.allowSshTo(this);
+    adminAccessOf(this, path, props.adminAccess)?.allowSshTo(this);
 
     this.url = this.connectionEnv().REDIS_URL;
   }

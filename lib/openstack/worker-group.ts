@@ -7,7 +7,7 @@ import { Port } from '../core/port';
 import { isUnresolved } from '../core/tokens';
 import { checkInteger, checkName, checkObject, checkPort, parseCidr } from '../core/validate';
 import { renamed } from '../core/renamed';
-import { IAdminAccess, keyPairNameOf } from './admin-access';
+import { IAdminAccess, adminAccessOf, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair } from './keypair';
 import { checkNetwork, INetwork } from './network';
@@ -144,9 +144,11 @@ export interface WorkerGroupProps {
   readonly dataVolume?: WorkerDataVolume;
   /**
    * SSH for administrators (`AdminAccess`): tcp/22 from the admin networks or the bastion.
+   * A list of CIDR blocks (`['198.51.100.0/24']`) is the administrators' networks: tcp/22 from
+   * each of them, as an `AdminAccess` without a bastion opens it.
    * @default - no SSH rule
    */
-  readonly adminAccess?: IAdminAccess;
+  readonly adminAccess?: IAdminAccess | string[];
   /**
    * Allow every outbound connection (package installs, image pulls, DNS). With `false`, egress is
    * written path by path by `connections`, and the nodes cannot install packages unless you
@@ -281,7 +283,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     for (const nodeName of nodeNames) this.createNode(nodeName);
     // Checks packages and files now rather than at synth.
     renderCloudConfig(this.nodeCloudConfig(nodeNames[0]), `${path} cloud-init`);
-    props.adminAccess?.allowSshTo(this);
+    adminAccessOf(this, path, props.adminAccess)?.allowSshTo(this);
     // Exactly one primary holds by construction: ResolvedRoles.resolve refuses a primary that is
     // not one of the (unique) node names, and addNode only adds secondaries. No synth-time
     // re-count, whose message would be a plain Error rather than a ValidationError.

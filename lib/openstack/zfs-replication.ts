@@ -22,7 +22,7 @@ import {
   zfsReceiveSudoRule,
 } from '../config/zfs';
 import { ValidationError } from '../core/errors';
-import { IAdminAccess, keyPairNameOf } from './admin-access';
+import { IAdminAccess, adminAccessOf, keyPairNameOf } from './admin-access';
 import { dataVolumeOf, Host, HostVolume, HostVolumeOptions } from './host';
 import { IKeyPair, KeyPair } from './keypair';
 import { checkNetwork, INetwork } from './network';
@@ -111,10 +111,12 @@ export interface ZfsReplicationProps {
    */
   readonly keyPair?: IKeyPair;
   /**
-   * SSH for administrators (to the primary and the replicas).
+   * SSH for administrators (to the primary and the replicas), by `AdminAccess`.
+   * A list of CIDR blocks (`['198.51.100.0/24']`) is the administrators' networks: tcp/22 from
+   * each of them, as an `AdminAccess` without a bastion opens it.
    * @default - no SSH rule from outside (replication SSH is primary → replicas only)
    */
-  readonly adminAccess?: IAdminAccess;
+  readonly adminAccess?: IAdminAccess | string[];
   /**
    * Also export the dataset over NFS from the primary (the seed's `zfs set sharenfs=on`, option
    * 1 on top of option 2): `mountOn(clients, path)` then mounts it on clients and opens tcp/2049
@@ -301,9 +303,10 @@ export class ZfsReplication extends Construct implements IConnectable {
         ],
       });
     }
-    if (props.adminAccess) {
-      props.adminAccess.allowSshTo(this.primaryGroup);
-      props.adminAccess.allowSshTo(this.replicaGroup);
+    const adminAccess = adminAccessOf(this, path, props.adminAccess);
+    if (adminAccess) {
+      adminAccess.allowSshTo(this.primaryGroup);
+      adminAccess.allowSshTo(this.replicaGroup);
     }
   }
 

@@ -2,10 +2,14 @@ import { TerraformStack, Testing } from '../../lib/core/cdk';
 import { ValidationError } from '../../lib/core/errors';
 import { renamed } from '../../lib/core/renamed';
 import {
+  AdminAccess,
+  HaproxyBalancer,
+  IAdminAccess,
   IKeyPair,
   INetwork,
   KeyPair,
   Network,
+  NginxBalancer,
   NfsServer,
   RedisHost,
   WorkerGroup,
@@ -210,5 +214,108 @@ describe('imports: one signature (scope, id, …)', () => {
     expect(rejection(() => Network.fromId('n', 's', '10.0.0.0/33')).path).toBe('Network.fromId');
     expect(rejection(() => KeyPair.fromName(stack, 'Key', 'bad/name')).path).toBe('test/Key');
     expect(rejection(() => KeyPair.fromName('bad/name')).path).toBe('KeyPair.fromName');
+  });
+});
+
+describe('SSH for administrators: one name (adminAccess) on every construct', () => {
+  const ssh = { user: 'ubuntu' };
+
+  it('a balancer adminCidrs synthesizes what adminAccess with the same list does', () => {
+    const before = synth(
+      (stack, network) =>
+        new NginxBalancer(stack, 'Lb', { ...base, network, ssh, adminCidrs: ['198.51.100.0/24'] }),
+    );
+    const after = synth(
+      (stack, network) =>
+        new NginxBalancer(stack, 'Lb', { ...base, network, ssh, adminAccess: ['198.51.100.0/24'] }),
+    );
+    expect(after).toBe(before);
+  });
+
+  it('a balancer adminCidrs and an adminAccess list of other CIDRs is a ValidationError', () => {
+    const error = rejection(() =>
+      synth(
+        (stack, network) =>
+          new HaproxyBalancer(stack, 'Lb', {
+            ...base,
+            network,
+            ssh,
+            adminCidrs: ['198.51.100.0/24'],
+            adminAccess: ['203.0.113.0/24'],
+          }),
+      ),
+    );
+    expect(error.what).toBe('adminCidrs and adminAccess');
+  });
+
+  it('a balancer adminCidrs beside an AdminAccess still adds both, as before', () => {
+    const json = JSON.parse(
+      synth((stack, network) => {
+        const admin = new AdminAccess(stack, 'Admin', { adminCidrs: ['203.0.113.0/24'] });
+        new NginxBalancer(stack, 'Lb', {
+          ...base,
+          network,
+          ssh,
+          adminCidrs: ['198.51.100.0/24'],
+          adminAccess: admin,
+        });
+      }),
+    ) as { resource: Record<string, Record<string, { remote_ip_prefix?: string; port_range_min?: number }>> };
+    const ssh22 = Object.values(json.resource.openstack_networking_secgroup_rule_v2)
+      .filter((r) => r.port_range_min === 22)
+      .map((r) => r.remote_ip_prefix)
+      .sort();
+    expect(ssh22).toEqual(['198.51.100.0/24', '203.0.113.0/24']);
+  });
+
+  it.each([
+    [
+      'WorkerGroup',
+      (stack: TerraformStack, network: INetwork, adminAccess: IAdminAccess | string[]) =>
+        new WorkerGroup(stack, 'Web', { ...base, network, count: 2, adminAccess }),
+    ],
+    [
+      'NfsServer',
+      (stack: TerraformStack, network: INetwork, adminAccess: IAdminAccess | string[]) =>
+        new NfsServer(stack, 'Files', {
+          ...base,
+          network,
+          shares: ['a'],
+          dataVolume: { sizeGiB: 10 },
+          adminAccess,
+        }),
+    ],
+    [
+      'RedisHost',
+      (stack: TerraformStack, network: INetwork, adminAccess: IAdminAccess | string[]) =>
+        new RedisHost(stack, 'Redis', { ...base, network, adminAccess }),
+    ],
+    [
+      'ZfsReplication',
+      (stack: TerraformStack, network: INetwork, adminAccess: IAdminAccess | string[]) =>
+        new ZfsReplication(stack, 'Zfs', {
+          ...base,
+          network,
+          replicas: 1,
+          dataVolume: { sizeGiB: 10 },
+          adminAccess,
+        }),
+    ],
+  ])('%s: adminAccess as a list of CIDRs synthesizes what an AdminAccess of them does', (_, make) => {
+    const before = synth((stack, network) =>
+      make(stack, network, new AdminAccess(stack, 'Admin', { adminCidrs: ['198.51.100.0/24'] })),
+    );
+    const after = synth((stack, network) => make(stack, network, ['198.51.100.0/24']));
+    expect(after).toBe(before);
+  });
+
+  it('warns once, in the one wording, when an adminAccess list opens SSH to the world', () => {
+    const stack = new TerraformStack(Testing.app(), 'test');
+    const network = Network.fromId(stack, 'Net', 'net-1', 'subnet-1', { cidr: '10.0.0.0/24' });
+    const workers = new WorkerGroup(stack, 'Web', { ...base, network, count: 1, adminAccess: ['0.0.0.0/0'] });
+    const warnings = workers.node.metadata.filter((m) => m.type === '@cdktf/warn').map((m) => m.data);
+    expect(warnings).toEqual([
+      'SSH is open to the whole internet (0.0.0.0/0) because adminAccess names it; prefer the networks your administrators use.',
+    ]);
   });
 });
