@@ -161,6 +161,7 @@ export type {
   SelfHostedBalancerProps,
 } from './openstack/balancer-host-props';
 export type { BalancerHighAvailability } from './openstack/keepalived-pair';
+export { SelfHostedBalancerBase } from './openstack/self-hosted-balancer';
 export { NginxBalancer } from './openstack/nginx-balancer';
 export type { NginxBalancerProps } from './openstack/nginx-balancer';
 export { HaproxyBalancer } from './openstack/haproxy-balancer';

@@ -1,17 +1,10 @@
 import { Construct } from 'constructs';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { TerraformOutput } from '../core/cdk';
-import { IBalancerListener, IBalancerPool, ListenerOptions, PoolOptions } from '../core/balancer';
-import { BalancerBase } from '../core/balancer-base';
-import { BalancerModel } from '../core/balancer-model';
-import { Connections } from '../core/connections';
-import { HostFile } from '../core/host-files';
 import { haproxyDaemon } from '../hosting/haproxy-daemon';
 import { generatedSecret } from '../hosting/secrets';
 import { SelfHostedBalancerProps } from './balancer-host-props';
-import { BalancerHosts } from './balancer-hosts';
-import { checkNetwork } from './network';
-import { checkObject } from '../core/validate';
+import { SelfHostedBalancerBase } from './self-hosted-balancer';
 
 /** Props of {@link HaproxyBalancer}. */
 export interface HaproxyBalancerProps extends SelfHostedBalancerProps {
@@ -36,63 +29,38 @@ export interface HaproxyBalancerProps extends SelfHostedBalancerProps {
  * `statusAllowedCidrs` it listens on every address behind a generated password (the sensitive
  * output `statsPasswordOutput`) and only those networks may reach it.
  */
-export class HaproxyBalancer extends BalancerBase {
-  /** The hosts, group, floating IP and pushes (composed; shared with NginxBalancer). */
-  public readonly hosts: BalancerHosts;
-  /** The balancer's security group. */
-  public readonly connections: Connections;
-  /** The address inside the cloud: the host's, or the pair's virtual IP. */
-  public readonly privateAddress: string;
-  /** The public address, when `floatingIpPool` is given. */
-  public readonly publicAddress?: string;
+export class HaproxyBalancer extends SelfHostedBalancerBase {
   /** The stats login's password (user `admin`), with `statusAllowedCidrs` or `statsAdmin`. */
   public readonly statsPassword?: Password;
   /** The sensitive output holding `statsPassword`. */
   public readonly statsPasswordOutput?: TerraformOutput;
-  /** Pools and listeners (the hosts'). @internal */
-  protected readonly model: BalancerModel;
 
   constructor(scope: Construct, id: string, props: HaproxyBalancerProps) {
-    super(scope, id);
-    checkObject(
-      this.node.path,
-      'props',
-      props,
-      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminAccess }',
-    );
-    checkNetwork(this.node.path, props.network);
-    if (props.statusAllowedCidrs?.length || props.statsAdmin) {
-      this.statsPassword = generatedSecret(this, 'StatsPassword');
-      this.statsPasswordOutput = new TerraformOutput(this, 'StatsPasswordOutput', {
-        value: this.statsPassword.result,
-        sensitive: true,
-        description: `Password of user admin on the HAProxy stats page of ${this.node.path}`,
+    let login: { password: Password; output: TerraformOutput } | undefined;
+    super(scope, id, props, (balancer) => {
+      login = statsLogin(balancer, props);
+      return haproxyDaemon({
+        statsPassword: login?.password.result,
+        statsOnEveryAddress: (props.statusAllowedCidrs?.length ?? 0) > 0,
+        statsAdmin: props.statsAdmin,
       });
-    }
-    const daemon = haproxyDaemon({
-      statsPassword: this.statsPassword?.result,
-      statsOnEveryAddress: (props.statusAllowedCidrs?.length ?? 0) > 0,
-      statsAdmin: props.statsAdmin,
     });
-    this.hosts = new BalancerHosts(this, 'Hosts', { ...props, daemon, path: this.node.path });
-    this.model = this.hosts.model;
-    this.connections = this.hosts.connections;
-    this.privateAddress = this.hosts.privateAddress;
-    this.publicAddress = this.hosts.publicAddress;
+    this.statsPassword = login?.password;
+    this.statsPasswordOutput = login?.output;
   }
+}
 
-  /** Adds a pool (a `backend`) and returns it. */
-  public addPool(id: string, options: PoolOptions): IBalancerPool {
-    return this.hosts.addPool(id, options);
-  }
-
-  /** Adds a listener (a `frontend`) and opens its port to `allowedCidrs`. */
-  public addListener(id: string, options: ListenerOptions): IBalancerListener {
-    return this.hosts.addListener(id, options);
-  }
-
-  /** `haproxy.cfg` as it stands now (what the next push installs). */
-  public configFiles(): HostFile[] {
-    return this.hosts.pushedFiles();
-  }
+/** The stats page's generated login, when the page is reachable beyond the host or has admin actions. */
+function statsLogin(
+  balancer: Construct,
+  props: HaproxyBalancerProps,
+): { password: Password; output: TerraformOutput } | undefined {
+  if (!props.statusAllowedCidrs?.length && !props.statsAdmin) return undefined;
+  const password = generatedSecret(balancer, 'StatsPassword');
+  const output = new TerraformOutput(balancer, 'StatsPasswordOutput', {
+    value: password.result,
+    sensitive: true,
+    description: `Password of user admin on the HAProxy stats page of ${balancer.node.path}`,
+  });
+  return { password, output };
 }

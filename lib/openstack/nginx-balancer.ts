@@ -1,15 +1,8 @@
 import { Construct } from 'constructs';
-import { IBalancerListener, IBalancerPool, ListenerOptions, PoolOptions } from '../core/balancer';
-import { BalancerBase } from '../core/balancer-base';
-import { BalancerModel } from '../core/balancer-model';
-import { Connections } from '../core/connections';
-import { HostFile } from '../core/host-files';
 import { NginxTimeouts } from '../config/nginx';
 import { nginxDaemon } from '../hosting/nginx-daemon';
 import { SelfHostedBalancerProps } from './balancer-host-props';
-import { BalancerHosts } from './balancer-hosts';
-import { checkNetwork } from './network';
-import { checkObject } from '../core/validate';
+import { SelfHostedBalancerBase } from './self-hosted-balancer';
 
 /** Props of {@link NginxBalancer}. */
 export interface NginxBalancerProps extends SelfHostedBalancerProps {
@@ -47,51 +40,14 @@ export interface NginxBalancerProps extends SelfHostedBalancerProps {
  * Open-source nginx has no cookie-insert stickiness and no active health checks: asking for them
  * is a ValidationError that names HaproxyBalancer or OctaviaBalancer.
  */
-export class NginxBalancer extends BalancerBase {
-  /** The hosts, group, floating IP and pushes (composed; shared with HaproxyBalancer). */
-  public readonly hosts: BalancerHosts;
-  /** The balancer's security group. */
-  public readonly connections: Connections;
-  /** The address inside the cloud: the host's, or the pair's virtual IP. */
-  public readonly privateAddress: string;
-  /** The public address, when `floatingIpPool` is given. */
-  public readonly publicAddress?: string;
-  /** Pools and listeners (the hosts'). @internal */
-  protected readonly model: BalancerModel;
-
+export class NginxBalancer extends SelfHostedBalancerBase {
   constructor(scope: Construct, id: string, props: NginxBalancerProps) {
-    super(scope, id);
-    checkObject(
-      this.node.path,
-      'props',
-      props,
-      '{ network, image: "debian-12", flavor: "m1.small", ssh, adminAccess }',
+    super(scope, id, props, () =>
+      nginxDaemon({
+        statusAllowedCidrs: props.statusAllowedCidrs,
+        timeouts: props.timeouts,
+        workerConnections: props.workerConnections,
+      }),
     );
-    checkNetwork(this.node.path, props.network);
-    const daemon = nginxDaemon({
-      statusAllowedCidrs: props.statusAllowedCidrs,
-      timeouts: props.timeouts,
-      workerConnections: props.workerConnections,
-    });
-    this.hosts = new BalancerHosts(this, 'Hosts', { ...props, daemon, path: this.node.path });
-    this.model = this.hosts.model;
-    this.connections = this.hosts.connections;
-    this.privateAddress = this.hosts.privateAddress;
-    this.publicAddress = this.hosts.publicAddress;
-  }
-
-  /** Adds a pool (an `upstream`, one file) and returns it. */
-  public addPool(id: string, options: PoolOptions): IBalancerPool {
-    return this.hosts.addPool(id, options);
-  }
-
-  /** Adds a listener (a `server`, one file) and opens its port to `allowedCidrs`. */
-  public addListener(id: string, options: ListenerOptions): IBalancerListener {
-    return this.hosts.addListener(id, options);
-  }
-
-  /** The pool and listener files as they stand now (what the next push installs). */
-  public configFiles(): HostFile[] {
-    return this.hosts.pushedFiles();
   }
 }
