@@ -15,6 +15,13 @@ export interface ProviderRequirement {
    * of this type without an alias.
    */
   readonly create: (stack: TerraformStack, id: string) => void;
+  /**
+   * Checks the stack's resources of this provider when validations run at synth (after the
+   * aspects), throwing a `ValidationError`: rules of the provider's API that no single construct
+   * sees, such as the length of names derived from construct paths.
+   * @default - no check
+   */
+  readonly validate?: (stack: TerraformStack) => void;
 }
 
 /** What {@link ensureProvider} registered on one stack. */
@@ -50,6 +57,7 @@ export function ensureProvider(scope: IConstruct, requirement: ProviderRequireme
     stack.node.addValidation({
       validate: () => {
         settle(stack, created);
+        for (const requirement of created.requirements.values()) requirement.validate?.(stack);
         return [];
       },
     });

@@ -6,6 +6,7 @@ import { isUnresolved } from '../core/tokens';
 import { parseIp } from '../core/validate';
 import { ensureProvider } from '../core/providers';
 import { OPENSTACK_PROVIDER } from './provider';
+import { checkCloudText } from './cloud-text';
 
 /** Props of {@link FloatingIp}. */
 export interface FloatingIpProps {
@@ -40,6 +41,12 @@ export class FloatingIp extends Construct {
 
   constructor(scope: Construct, id: string, props: FloatingIpProps) {
     super(scope, id);
+    checkCloudText(
+      this.node.path,
+      'description',
+      props.description,
+      'shorten the description (when webfarm wrote it, it names the construct path: shorten the construct ids)',
+    );
     ensureProvider(this, OPENSTACK_PROVIDER);
     const path = this.node.path;
     if (!isUnresolved(props.pool) && (typeof props.pool !== 'string' || props.pool.trim() === '')) {

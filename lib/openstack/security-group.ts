@@ -16,6 +16,7 @@ import { NetworkingSecgroupV2 } from '../../.gen/providers/openstack/networking-
 import { NetworkingSecgroupRuleV2 } from '../../.gen/providers/openstack/networking-secgroup-rule-v2';
 import { ensureProvider } from '../core/providers';
 import { OPENSTACK_PROVIDER } from './provider';
+import { checkCloudText } from './cloud-text';
 
 /** Props of {@link SecurityGroup}. */
 export interface SecurityGroupProps {
@@ -78,6 +79,12 @@ export class SecurityGroup extends Construct implements ISecurityGroup, IConnect
     ensureProvider(this, OPENSTACK_PROVIDER);
     const name = props.name ?? this.node.path.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase();
     if (props.name !== undefined && !isUnresolved(props.name)) checkName(this.node.path, 'name', props.name);
+    checkCloudText(
+      this.node.path,
+      'description',
+      props.description,
+      'shorten the description (when webfarm wrote it, it names the construct path: shorten the construct ids)',
+    );
     this.resource = new NetworkingSecgroupV2(this, 'Resource', {
       name,
       description: props.description ?? `managed by webfarm: ${this.node.path}`,

@@ -169,6 +169,29 @@ bad(
 ok('SecurityGroup', 'a described group', (c) => new SecurityGroup(c.stack, 'Group', { description: 'ops' }));
 bad(
   'SecurityGroup',
+  'a description of 256 characters',
+  (c) => new SecurityGroup(c.stack, 'Group', { description: long(256) }),
+  'Group',
+  long(256),
+);
+ok(
+  'SecurityGroup',
+  'a description of 255 characters',
+  (c) => new SecurityGroup(c.stack, 'Group', { description: long(255) }),
+);
+ok(
+  'SecurityGroup',
+  'a description of 255 non-ASCII characters',
+  (c) => new SecurityGroup(c.stack, 'Group', { description: 'é'.repeat(255) }),
+);
+bad(
+  'SecurityGroup',
+  'a construct id of 260 characters (the derived name and description)',
+  (c) => new SecurityGroup(c.stack, long(260)),
+  `${long(260)}/Resource`,
+);
+bad(
+  'SecurityGroup',
   'props null (JS caller)',
   (c) => new SecurityGroup(c.stack, 'Group', null as Any),
   'Group',
@@ -248,6 +271,15 @@ bad('WorkerGroup', 'a node name with "/"', wg({ nodeNames: ['a/b'] }), 'More', '
 bad('WorkerGroup', 'a name longer than 255 characters', wg({ name: long(256) }), 'More');
 bad('WorkerGroup', 'a boot volume of 0 GB', wg({ bootVolumeSizeGb: 0 }), 'More', 0);
 bad('WorkerGroup', 'a data volume of -5 GB', wg({ dataVolume: { sizeGb: -5 } }), 'More', -5);
+bad(
+  'WorkerGroup',
+  'inside a construct id of 240 characters (its group name over 255)',
+  (c) => wg({})({ ...c, stack: new Construct(c.stack, long(240)) }),
+  'More/SecurityGroup',
+);
+ok('WorkerGroup', 'inside a construct id of 120 characters', (c) =>
+  wg({ count: 1 })({ ...c, stack: new Construct(c.stack, long(120)) }),
+);
 bad(
   'WorkerGroup',
   'props null (JS caller)',
@@ -782,6 +814,14 @@ for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
     );
   }
 }
+for (const kind of ['nginx', 'haproxy', 'octavia'] as const) {
+  bad(
+    CONSTRUCT[kind],
+    'inside a construct id of 240 characters (derived names over 255)',
+    (c) => balancer(kind)({ ...c, stack: new Construct(c.stack, long(240)) }),
+    'Balancer/',
+  );
+}
 // Backend-specific limits.
 bad(
   'NginxBalancer',
@@ -875,6 +915,30 @@ bad('RedisHost', 'passwordLength 4', redis({ passwordLength: 4 }), 'Redis', 4);
 bad('RedisHost', 'volumeSizeGb 0', redis({ volumeSizeGb: 0 }), 'Redis', 0);
 bad('RedisHost', 'a name longer than 255 characters', redis({ name: long(256) }), 'Redis');
 ok('RedisHost', 'appendFsync always', redis({ appendFsync: 'always' }));
+bad(
+  'RedisHost',
+  'inside a construct id of 240 characters (derived names over 255)',
+  (c) => redis({})({ ...c, stack: new Construct(c.stack, long(240)) }),
+  'Redis/',
+);
+bad(
+  'NfsServer',
+  'inside a construct id of 240 characters (derived names over 255)',
+  (c) => nfs({})({ ...c, stack: new Construct(c.stack, long(240)) }),
+  'Files/',
+);
+bad(
+  'ZfsReplication',
+  'inside a construct id of 240 characters (derived names over 255)',
+  (c) => zfs({})({ ...c, stack: new Construct(c.stack, long(240)) }),
+  'Zfs/',
+);
+bad(
+  'KeyPair',
+  'a construct id of 260 characters (the derived name)',
+  (c) => new KeyPair(c.stack, long(260)),
+  long(260),
+);
 bad('RedisHost', 'appendFsync "sometimes"', redis({ appendFsync: 'sometimes' }), 'Redis', 'sometimes');
 bad(
   'RedisHost',
@@ -1084,6 +1148,34 @@ says(
   'Stickiness.insertCookie with max-age 0.5',
   "c/case/Balancer pool 'web': stickiness maxAgeSeconds 0.5 is not allowed; allowed: an integer from 1 to 31536000. Fix: give whole seconds (cookie Max-Age is an integer)",
 );
+
+says(
+  'SecurityGroup',
+  'a description of 256 characters',
+  `c/case/Group: description "${long(256)}" is not allowed; allowed: at most 255 characters (the OpenStack APIs' limit; this has 256). Fix: shorten the description (when webfarm wrote it, it names the construct path: shorten the construct ids)`,
+);
+says(
+  'SecurityGroup',
+  'a construct id of 260 characters (the derived name and description)',
+  `/Resource: name of openstack_networking_secgroup_v2 "c-case-${long(260)}" is not allowed; allowed: at most 255 characters (the OpenStack APIs' limit; this has 267). Fix: give a shorter name; webfarm derives names and descriptions from the construct path, so shorten the construct ids on it`,
+);
+for (const construct of [
+  ...Object.values(CONSTRUCT),
+  'RedisHost',
+  'NfsServer',
+  'ZfsReplication',
+  'WorkerGroup',
+]) {
+  const name =
+    construct === 'WorkerGroup'
+      ? 'inside a construct id of 240 characters (its group name over 255)'
+      : 'inside a construct id of 240 characters (derived names over 255)';
+  says(
+    construct,
+    name,
+    "is not allowed; allowed: at most 255 characters (the OpenStack APIs' limit; this has",
+  );
+}
 
 /** Every case, numbered. */
 export const CORPUS: readonly CorpusCase[] = cases;
