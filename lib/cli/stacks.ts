@@ -1,27 +1,19 @@
 import * as fs from 'fs';
 import * as path from 'path';
 // Type-only: erased at compile time, so the CLI never loads lib/core (and through it cdktf).
-import type { HOST_MANIFEST_KEY, HostManifest } from '../core/host-files';
+import type { HOST_MANIFEST_KEY, HostFile, HostManifest } from '../core/host-files';
 import { CliError } from './errors';
 
 /** The key under a resource's `"//"` block that holds a host manifest (checked against lib/core). */
 export const MANIFEST_KEY: typeof HOST_MANIFEST_KEY = 'webfarm';
 
-/** One file of a host manifest as it is stored in `cdk.tf.json` (defaults filled in). */
-export interface StoredHostFile {
-  /** Absolute path on the host (Terraform template text). */
-  readonly path: string;
-  /** `user:group`. */
-  readonly owner: string;
-  /** Octal mode. */
-  readonly mode: string;
-  /** The command that checks the file on the host, if any. */
-  readonly check?: string;
-  /** Written only when the host does not have it yet (later pushes leave it alone). */
-  readonly createOnly?: boolean;
-  /** The content, Terraform-escaped (references as `${…}`, literal `${` as `$${`). */
-  readonly content: string;
-}
+/**
+ * One file of a host manifest as it is stored in `cdk.tf.json`: a `HostFile` with the defaults
+ * filled in (`owner`, `mode`), its path and content Terraform-escaped (references as `${…}`,
+ * literal `${` as `$${`).
+ */
+export type StoredHostFile = Required<Pick<HostFile, 'path' | 'content' | 'owner' | 'mode'>> &
+  Pick<HostFile, 'check' | 'createOnly'>;
 
 /** One host manifest read back from a synthesized stack, with the resource that carries it. */
 export interface StoredHostManifest {

@@ -9,6 +9,7 @@
  */
 export { mergeCloudConfigs, renderCloudConfig } from './cloud-init';
 export type { CloudConfig, CloudInitFile, CloudInitUser } from './cloud-init';
+export type { HostFile } from '../core/host-file';
 export { redisConnectionEnv, renderRedisConf } from './redis';
 export type { RedisConfig, RedisEndpoint, RedisEvictionPolicy, RedisTlsConfig } from './redis';
 export { renderExports, renderNfsMountEntry, renderNfsServerConf } from './nfs';

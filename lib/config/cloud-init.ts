@@ -1,28 +1,23 @@
 import { Document } from 'yaml';
+import type { HostFile } from '../core/host-file';
 import { ValidationError } from '../core/errors';
+import { renamed } from '../core/renamed';
 import { isUnresolved } from '../core/tokens';
 
-/** A file cloud-init writes (`write_files`). */
-export interface CloudInitFile {
-  /** Absolute path on the host. */
-  readonly path: string;
-  /** The file's text. Terraform references inside must resolve to single-line, quote-free values. */
-  readonly content: string;
+/**
+ * A file cloud-init writes (`write_files`), with cloud-init's name for the mode.
+ *
+ * @deprecated Use `HostFile` instead (the one file type; `mode` for `permissions`). Terraform
+ * references in its content must resolve to single-line, quote-free values.
+ */
+export interface CloudInitFile extends HostFile {
   /**
-   * `user:group`.
-   * @default 'root:root'
-   */
-  readonly owner?: string;
-  /**
-   * Octal mode.
-   * @default '0644'
+   * Octal mode, under cloud-init's name.
+   *
+   * @deprecated Use `mode` instead. Still accepted; giving both with different values is a
+   * `ValidationError`.
    */
   readonly permissions?: string;
-  /**
-   * Write after users and packages exist (`defer: true`), e.g. for files owned by a package's user.
-   * @default false
-   */
-  readonly defer?: boolean;
 }
 
 /** A user cloud-init creates. */
@@ -79,10 +74,12 @@ export interface CloudConfig {
    */
   readonly users?: Array<CloudInitUser | 'default'>;
   /**
-   * Files to write.
+   * Files to write (`write_files`): path, content, owner, mode and `defer`. Terraform references
+   * in a content must resolve to single-line, quote-free values. `check`, `createOnly` and
+   * `secret` are refused (cloud-init runs no check, writes once, and user data is no secret).
    * @default - none
    */
-  readonly writeFiles?: CloudInitFile[];
+  readonly writeFiles?: Array<HostFile | CloudInitFile>;
   /**
    * `/etc/fstab` entries: `[device, mountpoint, fstype, options, dump, pass]`.
    * @default - none
@@ -160,7 +157,7 @@ export function renderCloudConfig(config: CloudConfig, path = 'cloud-init'): str
       dropUndefined({
         path: f.path,
         owner: f.owner ?? 'root:root',
-        permissions: f.permissions ?? '0644',
+        permissions: modeOf(f, path) ?? '0644',
         defer: f.defer || undefined,
         content: f.content,
       }),
@@ -199,14 +196,34 @@ function checkCloudConfig(config: CloudConfig, path: string): void {
       });
     }
     seen.add(f.path);
-    if (f.permissions !== undefined && !/^0?[0-7]{3,4}$/.test(f.permissions)) {
-      throw new ValidationError({
-        path,
-        what: `permissions of ${f.path}`,
-        value: f.permissions,
-        allowed: 'an octal mode such as "0640"',
-        fix: 'write the mode in octal',
-      });
+    for (const [what, mode] of [
+      ['mode', f.mode],
+      ['permissions', (f as CloudInitFile).permissions],
+    ] as const) {
+      if (mode !== undefined && !/^0?[0-7]{3,4}$/.test(mode)) {
+        throw new ValidationError({
+          path,
+          what: `${what} of ${f.path}`,
+          value: mode,
+          allowed: 'an octal mode such as "0640"',
+          fix: 'write the mode in octal',
+        });
+      }
+    }
+    modeOf(f, path);
+    for (const flag of ['check', 'createOnly', 'secret'] as const) {
+      if (f[flag] !== undefined && f[flag] !== false) {
+        throw new ValidationError({
+          path,
+          what: `${flag} of ${f.path}`,
+          value: f[flag],
+          allowed: 'path, content, owner, mode and defer in cloud-init write_files',
+          fix:
+            flag === 'secret'
+              ? 'keep secrets out of user data: give the file to a balancer (pushed over SSH), or leave secret out'
+              : `leave ${flag} out: cloud-init writes the file once, at first boot`,
+        });
+      }
     }
     if (f.owner !== undefined && !/^[a-z_][a-z0-9_-]*(:[a-z_][a-z0-9_-]*)?$/.test(f.owner)) {
       throw new ValidationError({
@@ -258,4 +275,15 @@ function emitYaml(doc: Record<string, unknown>): string {
       lineWidth: 0,
     })
     .replace(YAML_UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** A file's mode under `mode` or the deprecated `permissions` (both, different: refused). */
+function modeOf(f: HostFile | CloudInitFile, path: string): string | undefined {
+  return renamed(
+    path,
+    `mode of ${f.path}`,
+    f.mode,
+    `permissions of ${f.path}`,
+    (f as CloudInitFile).permissions,
+  );
 }

@@ -1,26 +1,12 @@
+import type { HostFile } from '../core/host-file';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 
-/** One file an in-place push installs. */
-export interface DeliveredFile {
-  /** Absolute target path on the host. */
-  readonly path: string;
-  /**
-   * `user:group`.
-   * @default 'root:root'
-   */
-  readonly owner?: string;
-  /**
-   * Octal mode.
-   * @default '0644'
-   */
-  readonly mode?: string;
-  /**
-   * Installed only when the host has no file there yet (a run-time pool's file).
-   * @default false
-   */
-  readonly createOnly?: boolean;
-}
+/**
+ * One file an in-place push installs: a `HostFile` without its content (uploaded beforehand as
+ * `<stageDir>/<index>`).
+ */
+export type DeliveredFile = Pick<HostFile, 'path' | 'owner' | 'mode' | 'createOnly'>;
 
 /** A directory whose matching files are exactly the pushed ones (stale ones are removed). */
 export interface ManagedDirectory {

@@ -1,33 +1,7 @@
 import { escapeTerraformTemplate } from './escape';
 
-/** One file webfarm puts on a host. */
-export interface HostFile {
-  /** Absolute path on the host. */
-  readonly path: string;
-  /** The text (may contain Terraform references). */
-  readonly content: string;
-  /**
-   * `user:group`.
-   * @default 'root:root'
-   */
-  readonly owner?: string;
-  /**
-   * Octal mode.
-   * @default '0644'
-   */
-  readonly mode?: string;
-  /**
-   * The command that checks the file on the host (`nginx -t -c /etc/nginx/nginx.conf`).
-   * @default - none
-   */
-  readonly check?: string;
-  /**
-   * Installed only when the host has no file at `path` yet (a run-time pool's file: the push
-   * creates it, and never overwrites what the run-time client wrote since).
-   * @default false
-   */
-  readonly createOnly?: boolean;
-}
+export type { HostFile } from './host-file';
+import type { HostFile } from './host-file';
 
 /** A pool of a balancer host as the run-time client (`webfarm nodes`) sees it. */
 export interface RuntimePoolRecord {

@@ -165,7 +165,7 @@ export class Bastion extends Construct implements IConnectable {
           {
             path: '/etc/ssh/sshd_config.d/60-webfarm-bastion.conf',
             content: BASTION_SSHD_CONFIG,
-            permissions: '0644',
+            mode: '0644',
           },
         ],
       },

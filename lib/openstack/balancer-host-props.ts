@@ -98,10 +98,12 @@ export interface SelfHostedBalancerProps {
    * Further files on the balancer host(s), e.g. the certificate a TLS listener names. With
    * `delivery: 'ssh'` they travel with every push, installed (owner, mode) before the daemon's
    * check runs, so the first push already finds them; a `secret` file is refused with
-   * `delivery: 'user-data'` (user data is readable through the metadata service).
+   * `delivery: 'user-data'` (user data is readable through the metadata service). `HostFile`s:
+   * path, content, owner, mode (default '0600' for a secret, else '0644') and `secret`;
+   * `check`, `createOnly` and `defer` are refused.
    * @default - none
    */
-  readonly files?: BalancerHostFile[];
+  readonly files?: HostFile[];
   /**
    * Further Debian/Ubuntu packages installed at first boot (e.g. `ssl-cert`).
    * @default - none
@@ -109,28 +111,12 @@ export interface SelfHostedBalancerProps {
   readonly packages?: string[];
 }
 
-/** A further file on a balancer host. */
-export interface BalancerHostFile {
-  /** Absolute path, outside the daemon's own files and folders. */
-  readonly path: string;
-  /** The text; may be a Terraform reference (a sensitive variable holding a PEM). */
-  readonly content: string;
-  /**
-   * `user:group`.
-   * @default 'root:root'
-   */
-  readonly owner?: string;
-  /**
-   * Octal mode.
-   * @default '0600' for a secret, else '0644'
-   */
-  readonly mode?: string;
-  /**
-   * The content is a secret (a private key): never written to user data.
-   * @default false
-   */
-  readonly secret?: boolean;
-}
+/**
+ * A further file on a balancer host.
+ *
+ * @deprecated Use `HostFile` instead (the one file type; the same fields).
+ */
+export type BalancerHostFile = HostFile;
 
 /** Props of {@link BalancerHosts}. */
 export interface BalancerHostsProps extends SelfHostedBalancerProps {
@@ -197,6 +183,17 @@ export function checkExtraFiles(path: string, props: BalancerHostsProps, deliver
         allowed: 'an octal mode such as "0640"',
         fix: 'write the mode as 4 octal digits',
       });
+    }
+    for (const flag of ['check', 'createOnly', 'defer'] as const) {
+      if (file[flag] !== undefined && file[flag] !== false) {
+        throw new ValidationError({
+          path: where,
+          what: flag,
+          value: file[flag],
+          allowed: "path, content, owner, mode and secret in a balancer's files",
+          fix: `leave ${flag} out: the file is installed with every push, before the daemon's check`,
+        });
+      }
     }
     if (file.secret && delivery === 'user-data') {
       throw new ValidationError({

@@ -16,7 +16,7 @@ import { Peer } from '../core/peer';
 import { listenerTopology, poolTopology, recordTopology, resourceAddress } from '../core/topology';
 import { Port } from '../core/port';
 import { checkName } from '../core/validate';
-import { CloudConfig, CloudInitFile } from '../config/cloud-init';
+import { CloudConfig } from '../config/cloud-init';
 import { RenderedFile } from '../config/files';
 import { BalancerDaemon, RUNTIME_LOCK_DIR } from '../hosting/balancer-daemon';
 import { IAdminAccess, keyPairNameOf, warnOnWorld } from './admin-access';
@@ -429,13 +429,13 @@ export class BalancerHosts extends Construct implements IConnectable {
     const daemon = this.daemon;
     const pair = this.keepalived !== undefined;
     const userData = this.delivery === 'user-data';
-    const files: CloudInitFile[] = [
+    const files: HostFile[] = [
       { path: '/etc/ssh/sshd_config.d/60-webfarm-balancer.conf', content: SSHD_HARDENING },
       { path: '/etc/apt/apt.conf.d/20auto-upgrades', content: AUTO_UPGRADES },
       ...this.bootstrapFiles().map((f) => ({
         path: f.path,
         content: f.content,
-        permissions: f.mode,
+        mode: f.mode,
         ...(f.owner ? { owner: f.owner } : {}),
         // Written after the packages are installed, over their default configuration.
         defer: true,
@@ -444,7 +444,7 @@ export class BalancerHosts extends Construct implements IConnectable {
         ? this.keepalivedFiles(index).map((f) => ({
             path: f.path,
             content: f.content,
-            permissions: f.mode,
+            mode: f.mode,
             defer: true,
           }))
         : []),

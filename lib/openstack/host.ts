@@ -3,7 +3,7 @@ import { Fn, Lazy, Token } from '../core/cdk';
 import { Connections, IConnectable, ISecurityGroup } from '../core/connections';
 import { escapeTerraformTemplate } from '../core/escape';
 import { HOST_MANIFEST_KEY, HostManifest, hostManifestValue } from '../core/host-files';
-import { CloudConfig, mergeCloudConfigs, renderCloudConfig } from '../config/cloud-init';
+import { CloudConfig, CloudInitFile, mergeCloudConfigs, renderCloudConfig } from '../config/cloud-init';
 import { ValidationError } from '../core/errors';
 import { isUnresolved } from '../core/tokens';
 import { addTokenPreconditions } from '../core/token-checks';
@@ -320,7 +320,7 @@ export class Host extends Construct implements IConnectable {
           path: f.path,
           content: f.content,
           owner: f.owner,
-          mode: f.permissions,
+          mode: f.mode ?? (f as CloudInitFile).permissions,
         })),
       ],
     };

@@ -330,7 +330,7 @@ export class NfsServer extends Construct implements IConnectable {
     this.host.addCloudConfig({
       packages: ['nfs-kernel-server'],
       writeFiles: [
-        { path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), permissions: '0755' },
+        { path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), mode: '0755' },
         // Never export the empty folder of a volume that failed to attach: clients would write
         // to the root disk and see their files vanish once the volume is back.
         serviceRequiresMountDropIn('nfs-server', NFS_ROOT),

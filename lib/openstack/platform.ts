@@ -9,6 +9,7 @@ import {
   ServiceWorkersSpec,
 } from '../core/service';
 import { CloudInitFile } from '../config/cloud-init';
+import type { HostFile } from '../core/host-file';
 import { SelfHostedBalancerProps } from './balancer-host-props';
 import { IAdminAccess } from './admin-access';
 import { HaproxyBalancer, HaproxyBalancerProps } from './haproxy-balancer';
@@ -76,10 +77,10 @@ export interface OpenStackPlatformProps {
    */
   readonly packages?: string[];
   /**
-   * Files on every worker.
+   * Files on every worker (as `WorkerGroupProps.files`).
    * @default - none
    */
-  readonly files?: CloudInitFile[];
+  readonly files?: Array<HostFile | CloudInitFile>;
   /**
    * Placement of the workers on hypervisors.
    * @default 'anti-affinity'

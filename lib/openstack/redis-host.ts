@@ -286,7 +286,7 @@ export class RedisHost extends Construct implements IConnectable {
     return {
       packages: ['redis-server'],
       writeFiles: [
-        { path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), permissions: '0755' },
+        { path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), mode: '0755' },
         dropIn,
         {
           path: '/etc/sysctl.d/60-webfarm-redis.conf',
@@ -297,7 +297,7 @@ export class RedisHost extends Construct implements IConnectable {
           path: '/etc/redis/redis.conf',
           content: this.redisConf,
           owner: 'redis:redis',
-          permissions: '0640',
+          mode: '0640',
           defer: true,
         },
       ],

@@ -1,4 +1,5 @@
 import { Construct } from 'constructs';
+import type { HostFile } from '../core/host-file';
 import { CloudConfig, CloudInitFile, mergeCloudConfigs, renderCloudConfig } from '../config/cloud-init';
 import { BalancerNode, IWorkerPool, WorkerNode } from '../core/balancer';
 import { Connections } from '../core/connections';
@@ -109,10 +110,11 @@ export interface WorkerGroupProps {
    */
   readonly packages?: string[];
   /**
-   * Files to write on every node.
+   * Files to write on every node, by cloud-init at first boot (`HostFile`: path, content, owner,
+   * mode, `defer`; `CloudInitFile` with `permissions` is the deprecated form).
    * @default - none
    */
-  readonly files?: CloudInitFile[];
+  readonly files?: Array<HostFile | CloudInitFile>;
   /**
    * Environment variables of the app on every node, written to `/etc/webfarm/<name>.env` (mode
    * 0600). Values may be Terraform references (see `addEnvironment`).
@@ -400,10 +402,8 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     const base: CloudConfig = {
       packages: this.props.packages,
       writeFiles: [
-        { path: this.envFilePath, content: this.envFileOf(name), permissions: '0600' },
-        ...(mount
-          ? [{ path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), permissions: '0755' }]
-          : []),
+        { path: this.envFilePath, content: this.envFileOf(name), mode: '0600' },
+        ...(mount ? [{ path: PREPARE_VOLUME_PATH, content: renderPrepareVolumeScript(), mode: '0755' }] : []),
         ...(this.props.files ?? []),
       ],
       runcmd: mount

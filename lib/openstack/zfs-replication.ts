@@ -358,8 +358,8 @@ export class ZfsReplication extends Construct implements IConnectable {
     return {
       packages: ['zfsutils-linux'],
       writeFiles: [
-        { path: ZFS_PATHS.poolScript, content: renderZfsPoolScript(), permissions: '0755' },
-        { path: ZFS_PATHS.replicateScript, content: renderZfsReplicateScript(), permissions: '0755' },
+        { path: ZFS_PATHS.poolScript, content: renderZfsPoolScript(), mode: '0755' },
+        { path: ZFS_PATHS.replicateScript, content: renderZfsReplicateScript(), mode: '0755' },
         {
           path: ZFS_PATHS.replicationSettings,
           content: renderZfsReplicationSettings(
@@ -370,13 +370,13 @@ export class ZfsReplication extends Construct implements IConnectable {
             },
             path,
           ),
-          permissions: '0600',
+          mode: '0600',
         },
         // The PEM key is several lines: it travels base64-encoded (one line) and is decoded below.
         {
           path: ZFS_PATHS.sshKeyBase64,
           content: Fn.base64encode(this.replicationKey.resource.privateKey),
-          permissions: '0600',
+          mode: '0600',
         },
         ...Object.entries(units).map(([unitName, text]) => ({
           path: `/etc/systemd/system/${unitName}`,
@@ -415,12 +415,12 @@ export class ZfsReplication extends Construct implements IConnectable {
         },
       ],
       writeFiles: [
-        { path: ZFS_PATHS.poolScript, content: renderZfsPoolScript(), permissions: '0755' },
-        { path: ZFS_PATHS.promoteScript, content: renderZfsPromoteScript(), permissions: '0755' },
+        { path: ZFS_PATHS.poolScript, content: renderZfsPoolScript(), mode: '0755' },
+        { path: ZFS_PATHS.promoteScript, content: renderZfsPromoteScript(), mode: '0755' },
         {
           path: ZFS_PATHS.replicaSettings,
           content: renderZfsReplicaSettings({ dataset: this.dataset }, path),
-          permissions: '0644',
+          mode: '0644',
         },
       ],
       runcmd: [[ZFS_PATHS.poolScript, volume.devicePath, pool, mountPoint, 'replica', this.dataset]],

@@ -1,5 +1,4 @@
 import { TerraformStack, Testing } from '../../lib/core/cdk';
-import { ValidationError } from '../../lib/core/errors';
 import { renamed } from '../../lib/core/renamed';
 import {
   AdminAccess,
@@ -19,7 +18,10 @@ import { Host } from '../../lib/openstack/host';
 import { OpenStackPlatform } from '../../lib/openstack/platform';
 import { LoadBalancedService } from '../../lib/patterns/load-balanced-service';
 import { SecurityGroup } from '../../lib/openstack/security-group';
-import { expectRejected } from '../support/assert';
+import { expectRejected, rejectionOf } from '../support/assert';
+import { CloudInitFile, renderCloudConfig } from '../../lib/config/cloud-init';
+import type { HostFile } from '../../lib/core/host-file';
+import type { BalancerHostFile } from '../../lib/openstack/balancer-host-props';
 
 // One name per concept (issue 14): every deprecated name still synthesizes exactly what the new
 // name does, and giving both with different values is one ValidationError naming both.
@@ -30,17 +32,6 @@ function synth(build: (stack: TerraformStack, network: ReturnType<typeof Network
   const network = Network.fromId('net-1', 'subnet-1', '10.0.0.0/24');
   build(stack, network);
   return Testing.synth(stack, true);
-}
-
-/** The error `fn` throws (it must throw a ValidationError). */
-function rejection(fn: () => unknown): ValidationError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ValidationError);
-    return e as ValidationError;
-  }
-  throw new Error('expected a ValidationError');
 }
 
 const base = { image: 'Featured-Ubuntu24', flavor: 'm3.small' };
@@ -147,7 +138,7 @@ describe('data volumes: one shape (dataVolume: { sizeGiB, volumeType, preventDes
   });
 
   it.each(cases)('$name: an old and a new name with different values is a ValidationError', (c) => {
-    const error = rejection(() => synth((stack, network) => c.make(stack, network, c.conflict)));
+    const error = rejectionOf(() => synth((stack, network) => c.make(stack, network, c.conflict)));
     expect(error.what).toBe(c.what);
   });
 
@@ -170,7 +161,7 @@ describe('data volumes: one shape (dataVolume: { sizeGiB, volumeType, preventDes
   });
 
   it('refuses an NfsServer without a size under either name', () => {
-    const error = rejection(() =>
+    const error = rejectionOf(() =>
       synth((stack, network) => new NfsServer(stack, 'Files', { ...base, network, shares: ['a'] })),
     );
     expect(error.message).toBe(
@@ -179,7 +170,7 @@ describe('data volumes: one shape (dataVolume: { sizeGiB, volumeType, preventDes
   });
 
   it('keeps the old name in the message of a bad old value', () => {
-    const error = rejection(() =>
+    const error = rejectionOf(() =>
       synth((stack, network) => new RedisHost(stack, 'Redis', { ...base, network, volumeSizeGb: 0 })),
     );
     expect(error.what).toBe('volumeSizeGb');
@@ -208,12 +199,12 @@ describe('imports: one signature (scope, id, …)', () => {
 
   it('names the import in messages of the scoped forms, and keeps the old wording for the old ones', () => {
     const stack = new TerraformStack(Testing.app(), 'test');
-    expect(rejection(() => Network.fromId(stack, 'Net', 'n', 's', { cidr: '10.0.0.0/33' })).path).toBe(
+    expect(rejectionOf(() => Network.fromId(stack, 'Net', 'n', 's', { cidr: '10.0.0.0/33' })).path).toBe(
       'test/Net',
     );
-    expect(rejection(() => Network.fromId('n', 's', '10.0.0.0/33')).path).toBe('Network.fromId');
-    expect(rejection(() => KeyPair.fromName(stack, 'Key', 'bad/name')).path).toBe('test/Key');
-    expect(rejection(() => KeyPair.fromName('bad/name')).path).toBe('KeyPair.fromName');
+    expect(rejectionOf(() => Network.fromId('n', 's', '10.0.0.0/33')).path).toBe('Network.fromId');
+    expect(rejectionOf(() => KeyPair.fromName(stack, 'Key', 'bad/name')).path).toBe('test/Key');
+    expect(rejectionOf(() => KeyPair.fromName('bad/name')).path).toBe('KeyPair.fromName');
   });
 });
 
@@ -233,7 +224,7 @@ describe('SSH for administrators: one name (adminAccess) on every construct', ()
   });
 
   it('a balancer adminCidrs and an adminAccess list of other CIDRs is a ValidationError', () => {
-    const error = rejection(() =>
+    const error = rejectionOf(() =>
       synth(
         (stack, network) =>
           new HaproxyBalancer(stack, 'Lb', {
@@ -317,5 +308,55 @@ describe('SSH for administrators: one name (adminAccess) on every construct', ()
     expect(warnings).toEqual([
       'SSH is open to the whole internet (0.0.0.0/0) because adminAccess names it; prefer the networks your administrators use.',
     ]);
+  });
+});
+
+describe('files: one type (HostFile) and one name for the mode (mode)', () => {
+  const file = { path: '/etc/app/app.conf', content: 'x = 1\n', owner: 'root:root' };
+
+  it('renderCloudConfig writes the same document for permissions (CloudInitFile) and mode', () => {
+    const old: CloudInitFile = { ...file, permissions: '0640' };
+    const now: HostFile = { ...file, mode: '0640' };
+    expect(renderCloudConfig({ writeFiles: [now] })).toBe(renderCloudConfig({ writeFiles: [old] }));
+    expect(renderCloudConfig({ writeFiles: [now] })).toContain('permissions: "0640"');
+  });
+
+  it('a worker group file with permissions synthesizes what one with mode does', () => {
+    const make = (f: HostFile | CloudInitFile) =>
+      synth((stack, network) => new WorkerGroup(stack, 'Web', { ...base, network, count: 1, files: [f] }));
+    expect(make({ ...file, mode: '0600' })).toBe(make({ ...file, permissions: '0600' }));
+  });
+
+  it('permissions and mode with different values is a ValidationError', () => {
+    const both: CloudInitFile = { ...file, mode: '0600', permissions: '0644' };
+    expect(rejectionOf(() => renderCloudConfig({ writeFiles: [both] })).what).toBe(
+      'permissions of /etc/app/app.conf and mode of /etc/app/app.conf',
+    );
+  });
+
+  it('cloud-init files refuse the flags cloud-init cannot honour', () => {
+    expect(rejectionOf(() => renderCloudConfig({ writeFiles: [{ ...file, secret: true }] })).what).toBe(
+      'secret of /etc/app/app.conf',
+    );
+    expect(rejectionOf(() => renderCloudConfig({ writeFiles: [{ ...file, check: 'true' }] })).what).toBe(
+      'check of /etc/app/app.conf',
+    );
+  });
+
+  it("a balancer's files take HostFile (BalancerHostFile is the same type) and refuse cloud-init's defer", () => {
+    const pem: BalancerHostFile = { path: '/etc/ssl/private/site.pem', content: 'PEM', secret: true };
+    const make = (files: HostFile[]) =>
+      synth(
+        (stack, network) =>
+          new NginxBalancer(stack, 'Lb', {
+            ...base,
+            network,
+            ssh: { user: 'ubuntu' },
+            adminAccess: ['198.51.100.0/24'],
+            files,
+          }),
+      );
+    expect(make([pem])).toContain('/etc/ssl/private/site.pem');
+    expect(rejectionOf(() => make([{ ...pem, defer: true }])).what).toBe('defer');
   });
 });
