@@ -19,6 +19,7 @@ import { OpenStackPlatform } from '../../lib/openstack/platform';
 import { LoadBalancedService } from '../../lib/patterns/load-balanced-service';
 import { SecurityGroup } from '../../lib/openstack/security-group';
 import { expectRejected, rejectionOf } from '../support/assert';
+import { ENV_SAFE_SPECIAL_CHARACTERS, SECRET_SAFE_SPECIAL_CHARACTERS } from '../../lib/hosting';
 import { CloudInitFile, renderCloudConfig } from '../../lib/config/cloud-init';
 import type { HostFile } from '../../lib/core/host-file';
 import type { BalancerHostFile } from '../../lib/openstack/balancer-host-props';
@@ -358,5 +359,13 @@ describe('files: one type (HostFile) and one name for the mode (mode)', () => {
       );
     expect(make([pem])).toContain('/etc/ssl/private/site.pem');
     expect(rejectionOf(() => make([{ ...pem, defer: true }])).what).toBe('defer');
+  });
+});
+
+describe('secrets: one set of special characters', () => {
+  it('SECRET_SAFE_SPECIAL_CHARACTERS is within what the environment file carries, and the deprecated set keeps its value', () => {
+    // The deprecated set is kept as it was: override_special forces a new password when it changes.
+    expect(ENV_SAFE_SPECIAL_CHARACTERS).toBe('!#$%&*()-_=+[]{}<>:?.,@^~');
+    for (const c of SECRET_SAFE_SPECIAL_CHARACTERS) expect(ENV_SAFE_SPECIAL_CHARACTERS).toContain(c);
   });
 });
