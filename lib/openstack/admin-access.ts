@@ -72,10 +72,29 @@ export function adminAccessOf(
   path: string,
   adminAccess: IAdminAccess | readonly string[] | undefined,
 ): IAdminAccess | undefined {
-  if (!Array.isArray(adminAccess)) return (adminAccess ?? undefined) as IAdminAccess | undefined;
+  if (!Array.isArray(adminAccess)) return checkAdminAccessObject(path, adminAccess);
   const cidrs = checkAdminCidrs(path, adminAccess, 'adminAccess');
   warnOnWorld(scope, cidrs, 'adminAccess');
   return cidrAdminAccess(cidrs);
+}
+
+/**
+ * An `adminAccess` prop that is not a list, checked: left out (or `null`), or an
+ * {@link IAdminAccess}. A JavaScript caller's single CIDR string, number or plain object is
+ * refused here instead of failing later with a `TypeError` (`allowSshTo is not a function`).
+ * @internal
+ */
+export function checkAdminAccessObject(path: string, adminAccess: unknown): IAdminAccess | undefined {
+  if (adminAccess === undefined || adminAccess === null) return undefined;
+  if (typeof (adminAccess as Partial<IAdminAccess>).allowSshTo === 'function')
+    return adminAccess as IAdminAccess;
+  throw new ValidationError({
+    path,
+    what: 'adminAccess',
+    value: adminAccess,
+    allowed: 'an AdminAccess (any IAdminAccess) or a list of CIDR blocks',
+    fix: 'give a list such as ["198.51.100.0/24"], or new AdminAccess(this, "Admin", { adminCidrs: [...] })',
+  });
 }
 
 /** SSH from each of `cidrs`, as `AdminAccess` without a bastion opens it. */

@@ -7,7 +7,7 @@ import { HostFile } from '../core/host-files';
 import { isUnresolved } from '../core/tokens';
 import { checkCidr, checkNotWorldSized } from '../core/validate';
 import { BalancerDaemon } from '../hosting/balancer-daemon';
-import { IAdminAccess, checkAdminCidrs } from './admin-access';
+import { IAdminAccess, checkAdminAccessObject, checkAdminCidrs } from './admin-access';
 import { renamed } from '../core/renamed';
 import { SshAccess } from './config-delivery';
 import { IKeyPair } from './keypair';
@@ -303,6 +303,6 @@ export function adminOf(path: string, props: SelfHostedBalancerProps): BalancerA
   return {
     cidrs: old ?? [],
     what: 'adminCidrs',
-    access: (props.adminAccess ?? undefined) as IAdminAccess | undefined,
+    access: checkAdminAccessObject(path, props.adminAccess),
   };
 }

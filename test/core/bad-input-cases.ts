@@ -1177,6 +1177,37 @@ for (const construct of [
   );
 }
 
+// --- adminAccess: an AdminAccess or a list of CIDR blocks, never anything else ----------------
+const ADMIN_MESSAGE =
+  'adminAccess "198.51.100.0/24" is not allowed; allowed: an AdminAccess (any IAdminAccess) or a list of CIDR blocks. Fix: give a list such as ["198.51.100.0/24"]';
+const withAdmin: Array<[string, string, (c: CaseContext, adminAccess: unknown) => void]> = [
+  ['NginxBalancer', 'Balancer', (c, a) => nginx(c, { adminCidrs: undefined, adminAccess: a })],
+  ['HaproxyBalancer', 'Balancer', (c, a) => haproxy(c, { adminCidrs: undefined, adminAccess: a })],
+  ['WorkerGroup', 'More', (c, a) => wg({ adminAccess: a })(c)],
+  ['RedisHost', 'Redis', (c, a) => redis({ adminAccess: a })(c)],
+  ['NfsServer', 'Files', (c, a) => nfs({ adminAccess: a })(c)],
+  ['ZfsReplication', 'Zfs', (c, a) => zfs({ adminAccess: a })(c)],
+];
+for (const [construct, id, make] of withAdmin) {
+  bad(
+    construct,
+    'adminAccess a CIDR string (JS caller)',
+    (c) => make(c, '198.51.100.0/24'),
+    id,
+    '198.51.100.0/24',
+  );
+  bad(construct, 'adminAccess a plain object (JS caller)', (c) => make(c, {}), id, {});
+  says(construct, 'adminAccess a CIDR string (JS caller)', ADMIN_MESSAGE);
+}
+ok('WorkerGroup', 'adminAccess as a list of CIDR blocks', wg({ count: 1, adminAccess: ['198.51.100.0/24'] }));
+bad(
+  'WorkerGroup',
+  'adminAccess entry not a CIDR',
+  wg({ adminAccess: ['198.51.100.7'] }),
+  'More',
+  '198.51.100.7',
+);
+
 /** Every case, numbered. */
 export const CORPUS: readonly CorpusCase[] = cases;
 
