@@ -6,6 +6,7 @@ import { HaproxyBalancer } from '../../lib/openstack/haproxy-balancer';
 import { Network } from '../../lib/openstack/network';
 import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
 import { StackJson, resourcesOf } from '../support/synth';
+import { portOpen } from '../support/backends';
 import { describeWithTools, run, tempDir } from '../support/tools';
 import { SUBNET, baseProps, manifestOf, synthWithManifests } from './balancer-fixture';
 import { Backends, LoopbackSshd, freePort, get, waitForPort } from './loopback';
@@ -290,6 +291,11 @@ describeWithTools(
           expect(result.ok).toBe(true);
           expect(Object.keys(installed()).sort()).toEqual(['listeners/http.conf', 'pools/web.conf']);
           expect((await get(ports.web)).body).toBe('backend-a');
+          // A reload closes the removed listener's socket once the new workers run: give it 10 s.
+          const deadline = Date.now() + 10_000;
+          while (Date.now() < deadline && (await portOpen(ports.api))) {
+            await new Promise((resolve) => setTimeout(resolve, 200));
+          }
           await expect(get(ports.api)).rejects.toThrow(/ECONNREFUSED/);
         });
       }
