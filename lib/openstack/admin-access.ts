@@ -55,10 +55,9 @@ export interface IAdminAccess {
  */
 export function keyPairNameOf(
   keyPair: IKeyPair | undefined,
-  adminAccess: IAdminAccess | readonly string[] | undefined,
+  adminAccess: IAdminAccess | undefined,
 ): string | undefined {
-  return (keyPair ?? (Array.isArray(adminAccess) ? undefined : (adminAccess as IAdminAccess)?.keyPair))
-    ?.keyPairName;
+  return (keyPair ?? adminAccess?.keyPair)?.keyPairName;
 }
 
 /**
@@ -99,13 +98,14 @@ export function checkAdminAccessObject(path: string, adminAccess: unknown): IAdm
 
 /** SSH from each of `cidrs`, as `AdminAccess` without a bastion opens it. */
 function cidrAdminAccess(cidrs: readonly string[]): IAdminAccess {
-  return {
-    allowSshTo: (target) => {
-      for (const cidr of cidrs) {
-        target.connections.allowFrom(Peer.cidr(cidr), SSH, 'SSH from an admin network');
-      }
-    },
-  };
+  return { allowSshTo: (target) => allowSshFromCidrs(target, cidrs) };
+}
+
+/** tcp/22 to `target` from each admin network. */
+function allowSshFromCidrs(target: IConnectable, cidrs: readonly string[]): void {
+  for (const cidr of cidrs) {
+    target.connections.allowFrom(Peer.cidr(cidr), SSH, 'SSH from an admin network');
+  }
 }
 
 /** Props of {@link Bastion}. */
@@ -245,8 +245,7 @@ export class AdminAccess extends Construct implements IAdminAccess {
 
   constructor(scope: Construct, id: string, props: AdminAccessProps = {}) {
     super(scope, id);
-    if (props !== undefined)
-      checkObject(this.node.path, 'props', props, '{ adminCidrs: ["198.51.100.0/24"] }');
+    checkObject(this.node.path, 'props', props, '{ adminCidrs: ["198.51.100.0/24"] }');
     this.keyPair = props.keyPair;
     this.adminCidrs = checkAdminCidrs(this.node.path, props.adminCidrs ?? []);
     if (props.bastion) {
@@ -270,9 +269,7 @@ export class AdminAccess extends Construct implements IAdminAccess {
       target.connections.allowFrom(this.bastion, SSH, 'SSH from the bastion');
       return;
     }
-    for (const cidr of this.adminCidrs) {
-      target.connections.allowFrom(Peer.cidr(cidr), SSH, 'SSH from an admin network');
-    }
+    allowSshFromCidrs(target, this.adminCidrs);
   }
 }
 

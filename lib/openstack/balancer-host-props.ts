@@ -207,8 +207,11 @@ export function checkExtraFiles(path: string, props: BalancerHostsProps, deliver
   }
 }
 
-/** Checks the props; returns the delivery. */
-export function checkProps(path: string, props: SelfHostedBalancerProps): BalancerDelivery {
+/** Checks the props; returns the delivery and who may SSH to the hosts. */
+export function checkProps(
+  path: string,
+  props: SelfHostedBalancerProps,
+): { delivery: BalancerDelivery; admin: BalancerAdmin } {
   const delivery = props.delivery ?? 'ssh';
   if (delivery !== 'ssh' && delivery !== 'user-data') {
     throw new ValidationError({
@@ -276,7 +279,7 @@ export function checkProps(path: string, props: SelfHostedBalancerProps): Balanc
       });
     }
   }
-  return delivery;
+  return { delivery, admin };
 }
 
 /** Who may SSH to a balancer's hosts: CIDR blocks and an `IAdminAccess`. @internal */
@@ -294,7 +297,7 @@ export interface BalancerAdmin {
  * under both names must be the same list; `adminCidrs` beside an `IAdminAccess` adds its CIDRs.
  * @internal
  */
-export function adminOf(path: string, props: SelfHostedBalancerProps): BalancerAdmin {
+function adminOf(path: string, props: SelfHostedBalancerProps): BalancerAdmin {
   const old = props.adminCidrs === undefined ? undefined : checkAdminCidrs(path, props.adminCidrs);
   if (Array.isArray(props.adminAccess)) {
     const given = checkAdminCidrs(path, props.adminAccess, 'adminAccess');

@@ -28,7 +28,6 @@ import { SecurityGroup } from './security-group';
 import {
   BalancerDelivery,
   BalancerHostsProps,
-  adminOf,
   checkExtraFiles,
   checkProps,
   extraFiles,
@@ -97,7 +96,8 @@ export class BalancerHosts extends Construct implements IConnectable {
     const path = props.path;
     this.props = props;
     this.daemon = props.daemon;
-    this.delivery = checkProps(path, props);
+    const { delivery, admin } = checkProps(path, props);
+    this.delivery = delivery;
     checkExtraFiles(path, props, this.delivery);
     const name = props.name ?? scope.node.id.toLowerCase();
     checkName(path, 'name', name);
@@ -111,7 +111,6 @@ export class BalancerHosts extends Construct implements IConnectable {
       capabilities: props.daemon.capabilities,
       allowToTarget: (target, port, poolName) => this.allowToTarget(target, port, poolName),
     });
-    const admin = adminOf(path, props);
     this.adminAccess = admin.access;
     for (const cidr of admin.cidrs) {
       this.connections.allowFrom(Peer.cidr(cidr), Port.tcp(22), 'SSH from an admin network');

@@ -247,6 +247,7 @@ export class NfsServer extends Construct implements IConnectable {
     );
     checkNetwork(this.node.path, props.network);
     const path = this.node.path;
+    const adminAccess = adminAccessOf(this, path, props.adminAccess);
     if (!Array.isArray(props.shares) || props.shares.length === 0) {
       throw new ValidationError({
         path,
@@ -319,7 +320,7 @@ export class NfsServer extends Construct implements IConnectable {
       image: props.image,
       flavor: props.flavor,
       securityGroups: [this.securityGroup],
-      keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
+      keyPairName: keyPairNameOf(props.keyPair, adminAccess),
       role: 'nfs',
       name: props.name ?? id.toLowerCase(),
       serverGroup: props.serverGroup,
@@ -355,7 +356,7 @@ export class NfsServer extends Construct implements IConnectable {
         ['exportfs', '-ra'],
       ],
     });
-    adminAccessOf(this, path, props.adminAccess)?.allowSshTo(this);
+    adminAccess?.allowSshTo(this);
   }
 
   /** The share called `name`. */

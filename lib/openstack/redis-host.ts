@@ -183,6 +183,7 @@ export class RedisHost extends Construct implements IConnectable {
     checkObject(this.node.path, 'props', props, '{ network, image: "debian-12", flavor: "m1.small" }');
     checkNetwork(this.node.path, props.network);
     const path = this.node.path;
+    const adminAccess = adminAccessOf(this, path, props.adminAccess);
     const name = props.name ?? id.toLowerCase();
     this.database = props.database ?? 0;
     checkInteger(path, 'database', this.database, 0, 15, 'give a database number from 0 to 15');
@@ -226,7 +227,7 @@ export class RedisHost extends Construct implements IConnectable {
       image: props.image,
       flavor: props.flavor,
       securityGroups: [this.securityGroup],
-      keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
+      keyPairName: keyPairNameOf(props.keyPair, adminAccess),
       role: 'redis',
       name,
       serverGroup: props.serverGroup,
@@ -249,7 +250,7 @@ export class RedisHost extends Construct implements IConnectable {
     this.host.addCloudConfig(this.bootstrap());
     if (props.cloudConfig) this.host.addCloudConfig(props.cloudConfig);
     this.host.addCloudConfig({ runcmd: [['systemctl', 'restart', 'redis-server']] });
-    adminAccessOf(this, path, props.adminAccess)?.allowSshTo(this);
+    adminAccess?.allowSshTo(this);
 
     this.url = this.connectionEnv().REDIS_URL;
   }

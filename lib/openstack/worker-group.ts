@@ -193,6 +193,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
   public readonly roles?: ResolvedRoles;
 
   private readonly props: WorkerGroupProps;
+  private readonly adminAccess?: IAdminAccess;
   private readonly hostsByName = new Map<string, Host>();
   private readonly volumesByName = new Map<string, HostVolume>();
   private readonly bootVolumeSizeGiB?: number;
@@ -209,6 +210,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     checkNetwork(this.node.path, props.network);
     const path = this.node.path;
     this.props = props;
+    this.adminAccess = adminAccessOf(this, path, props.adminAccess);
     this.name = props.name ?? id.toLowerCase();
     checkName(path, 'name', this.name);
     checkImageAndFlavor(path, props);
@@ -285,7 +287,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
     for (const nodeName of nodeNames) this.createNode(nodeName);
     // Checks packages and files now rather than at synth.
     renderCloudConfig(this.nodeCloudConfig(nodeNames[0]), `${path} cloud-init`);
-    adminAccessOf(this, path, props.adminAccess)?.allowSshTo(this);
+    this.adminAccess?.allowSshTo(this);
     // Exactly one primary holds by construction: ResolvedRoles.resolve refuses a primary that is
     // not one of the (unique) node names, and addNode only adds secondaries. No synth-time
     // re-count, whose message would be a plain Error rather than a ValidationError.
@@ -437,7 +439,7 @@ export class WorkerGroup extends Construct implements IWorkerPool {
       image: props.image,
       flavor: props.flavor,
       securityGroups: [this.securityGroup],
-      keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
+      keyPairName: keyPairNameOf(props.keyPair, this.adminAccess),
       role: 'worker',
       serverGroup: this.serverGroup,
       name: nodeName,

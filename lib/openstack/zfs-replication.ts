@@ -192,6 +192,7 @@ export class ZfsReplication extends Construct implements IConnectable {
     );
     checkNetwork(this.node.path, props.network);
     const path = this.node.path;
+    const adminAccess = adminAccessOf(this, path, props.adminAccess);
     const name = props.name ?? id.toLowerCase();
     checkName(path, 'name', name);
     checkInteger(path, 'replicas', props.replicas, 1, 16, 'give the number of replicas, at least 1');
@@ -251,7 +252,7 @@ export class ZfsReplication extends Construct implements IConnectable {
         image: props.image,
         flavor: props.flavor,
         securityGroups: [group],
-        keyPairName: keyPairNameOf(props.keyPair, props.adminAccess),
+        keyPairName: keyPairNameOf(props.keyPair, adminAccess),
         role,
         name: hostName,
         serverGroup,
@@ -303,7 +304,6 @@ export class ZfsReplication extends Construct implements IConnectable {
         ],
       });
     }
-    const adminAccess = adminAccessOf(this, path, props.adminAccess);
     if (adminAccess) {
       adminAccess.allowSshTo(this.primaryGroup);
       adminAccess.allowSshTo(this.replicaGroup);

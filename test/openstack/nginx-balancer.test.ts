@@ -2,7 +2,7 @@ import { AnnotationMetadataEntryType, App, TerraformStack } from '../../lib/core
 import { Algorithm, Stickiness } from '../../lib/core/balancing';
 import { AdminAccess } from '../../lib/openstack/admin-access';
 import { Network } from '../../lib/openstack/network';
-import { NginxBalancer } from '../../lib/openstack/nginx-balancer';
+import { NginxBalancer, NginxBalancerProps } from '../../lib/openstack/nginx-balancer';
 import { resourcesOf, synthStack, tfcheckProblems } from '../support/synth';
 import {
   ADMIN_CIDR,
@@ -308,7 +308,9 @@ describe('NginxBalancer: validation', () => {
 });
 
 describe('NginxBalancer: SSH through an AdminAccess', () => {
-  it('WHEN adminAccess has a bastion THEN tcp/22 opens from the bastion group only, without adminCidrs', () => {
+  /** A balancer whose SSH comes from an AdminAccess with a bastion, serving pool web on 80. */
+  function behindBastion(props: (admin: AdminAccess) => Partial<NginxBalancerProps>) {
+    let lb: NginxBalancer | undefined;
     const json = synthWithManifests((app: App) => {
       const stack = new TerraformStack(app, 'admin');
       const network = new Network(stack, 'Network', { cidr: SUBNET, externalNetworkName: 'public' });
@@ -316,17 +318,25 @@ describe('NginxBalancer: SSH through an AdminAccess', () => {
         adminCidrs: [ADMIN_CIDR],
         bastion: { network, image: 'debian-12', flavor: 'm1.tiny', floatingIpPool: 'public', name: 'jump' },
       });
-      const lb = new NginxBalancer(stack, 'Balancer', {
+      lb = new NginxBalancer(stack, 'Balancer', {
         ...baseProps(network),
         adminCidrs: undefined,
         adminAccess: admin,
-        ssh: { user: 'debian', bastion: { host: admin.bastion?.publicAddress ?? 'unreachable' } },
+        ...props(admin),
       });
       const web = lb.addPool('web', { port: 8080 });
       web.addNodes(['10.20.0.50:8080']);
       lb.addListener('http', { port: 80, defaultPool: web, allowedCidrs: ['0.0.0.0/0'] });
       return stack;
     });
+    if (!lb) throw new Error('the balancer was not built');
+    return { json, lb };
+  }
+
+  it('WHEN adminAccess has a bastion THEN tcp/22 opens from the bastion group only, without adminCidrs', () => {
+    const { json } = behindBastion((admin) => ({
+      ssh: { user: 'debian', bastion: { host: admin.bastion?.publicAddress ?? 'unreachable' } },
+    }));
     const ssh = ingressOf(json, 'Balancer_Hosts_SecurityGroup').filter((r) => r.port_range_min === 22);
     expect(ssh).toEqual([
       expect.objectContaining({
@@ -342,27 +352,12 @@ describe('NginxBalancer: SSH through an AdminAccess', () => {
     });
     expect(tfcheckProblems(json)).toBe('');
   });
+
   it('WHEN adminAccess has a bastion and ssh names no jump host THEN the push goes through that bastion', () => {
-    let lb: NginxBalancer | undefined;
-    const json = synthWithManifests((app: App) => {
-      const stack = new TerraformStack(app, 'admin');
-      const network = new Network(stack, 'Network', { cidr: SUBNET, externalNetworkName: 'public' });
-      const admin = new AdminAccess(stack, 'Admin', {
-        adminCidrs: [ADMIN_CIDR],
-        bastion: { network, image: 'debian-12', flavor: 'm1.tiny', floatingIpPool: 'public', name: 'jump' },
-      });
-      lb = new NginxBalancer(stack, 'Balancer', {
-        ...baseProps(network),
-        adminCidrs: undefined,
-        adminAccess: admin,
-        highAvailability: { vrrp: true, virtualIp: '10.20.0.250' },
-        ssh: { user: 'debian' },
-      });
-      const web = lb.addPool('web', { port: 8080 });
-      web.addNodes(['10.20.0.50:8080']);
-      lb.addListener('http', { port: 80, defaultPool: web, allowedCidrs: ['0.0.0.0/0'] });
-      return stack;
-    });
+    const { json, lb } = behindBastion(() => ({
+      highAvailability: { vrrp: true, virtualIp: '10.20.0.250' },
+      ssh: { user: 'debian' },
+    }));
     const deliveries = resourcesNamed(json, 'terraform_data', 'Balancer_');
     expect(deliveries.length).toBeGreaterThanOrEqual(2);
     for (const [, data] of deliveries) {
@@ -370,7 +365,7 @@ describe('NginxBalancer: SSH through an AdminAccess', () => {
         bastion_host: expect.stringContaining('openstack_networking_floatingip_v2.Admin_Bastion_FloatingIp_'),
       });
     }
-    const warnings = lb?.hosts.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN);
+    const warnings = lb.hosts.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.WARN);
     expect(warnings).toEqual([]);
     expect(tfcheckProblems(json)).toBe('');
   });
