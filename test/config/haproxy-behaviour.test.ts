@@ -15,6 +15,7 @@ import {
 } from '../support/backends';
 import { describeWithTools } from '../support/tools';
 import { RunningHaproxy, haproxyPathsUnder, prepareRoot, startHaproxy } from './haproxy-harness';
+import { ROUTING_POOLS, routingListener, routingPools } from './routing-fixture';
 
 /**
  * Real HAProxy (master-worker) in front of real loopback backends: what the rendered
@@ -229,33 +230,14 @@ describeWithTools(['haproxy', 'openssl'], 'HAProxy behaviour on loopback', () =>
     const root = prepareRoot();
     cleanups.push(async () => fs.rmSync(root, { recursive: true, force: true }));
     const [port, statsPort] = await freePorts(2);
-    const names = ['main', 'api', 'canary', 'admin', 'ws'];
+    const names = ROUTING_POOLS;
     const haproxy = await startHaproxy(
       {
         paths: haproxyPathsUnder(root),
         log: false,
         stats: { port: statsPort },
-        pools: names.map((name, i) => ({
-          name,
-          options: {},
-          nodes: [{ name: `${name}-1`, host: '127.0.0.1', port: backends[i].port }],
-        })),
-        listeners: [
-          {
-            name: 'web',
-            options: {
-              port,
-              bindAddress: '127.0.0.1',
-              defaultPool: 'main',
-              rules: [
-                { pool: 'ws', websocket: true },
-                { pool: 'canary', pathPrefix: '/api/', header: { name: 'X-Canary', value: 'yes' } },
-                { pool: 'api', pathPrefix: '/api/' },
-                { pool: 'admin', hostName: '*.admin.example.org' },
-              ],
-            },
-          },
-        ],
+        pools: routingPools(backends),
+        listeners: [routingListener(port)],
       },
       [port],
     );

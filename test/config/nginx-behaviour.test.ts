@@ -22,6 +22,7 @@ import {
   startNginx,
   streamModuleAvailable,
 } from './nginx-harness';
+import { ROUTING_POOLS, routingListener, routingPools } from './routing-fixture';
 
 /**
  * Real nginx in front of real loopback backends: what the rendered configuration *does*.
@@ -184,33 +185,14 @@ describeWithTools(['nginx', 'openssl'], 'nginx behaviour on loopback', () => {
     const root = prepareRoot();
     cleanups.push(async () => fs.rmSync(root, { recursive: true, force: true }));
     const [port, statusPort] = await freePorts(2);
-    const names = ['main', 'api', 'canary', 'admin', 'ws'];
+    const names = ROUTING_POOLS;
     const nginx = await startNginx(
       {
         paths: nginxPathsUnder(root),
         stream: false,
         status: { port: statusPort },
-        pools: names.map((name, i) => ({
-          name,
-          options: {},
-          nodes: [{ name: `${name}-1`, host: '127.0.0.1', port: backends[i].port }],
-        })),
-        listeners: [
-          {
-            name: 'web',
-            options: {
-              port,
-              bindAddress: '127.0.0.1',
-              defaultPool: 'main',
-              rules: [
-                { pool: 'ws', websocket: true },
-                { pool: 'canary', pathPrefix: '/api/', header: { name: 'X-Canary', value: 'yes' } },
-                { pool: 'api', pathPrefix: '/api/' },
-                { pool: 'admin', hostName: '*.admin.example.org' },
-              ],
-            },
-          },
-        ],
+        pools: routingPools(backends),
+        listeners: [routingListener(port)],
       },
       [port],
     );
